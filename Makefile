@@ -1,0 +1,60 @@
+# Task Management API: FastCGI application in C.
+# `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
+# `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
+
+CC      ?= cc
+PKGS    := json-c libjwt libpq
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq) -lcrypt
+BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+CFLAGS  += -DTASKAPI_BUILD_ID='"$(BUILD_ID)"'
+
+SRC      := $(wildcard src/*.c)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+OUT      ?= build
+OBJ      := $(SRC:src/%.c=$(OUT)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(OUT)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/unit/%)
+
+.PHONY: all asan unit deps run stop test clean format-check
+all: $(OUT)/taskapi
+
+$(OUT)/taskapi: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/obj/%.o: src/%.c $(wildcard include/*.h) | $(OUT)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/unit/%: tests/unit/%.c $(LIB_OBJ) | $(OUT)/unit
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+$(OUT)/obj $(OUT)/unit:
+	mkdir -p $@
+
+unit: $(UNIT_BIN)
+
+asan:
+	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	        LDFLAGS="-fsanitize=address,undefined" build/asan/taskapi
+
+deps:
+	@scripts/install-deps
+
+run: deps all
+	@scripts/run
+
+stop:
+	@scripts/stop
+
+test: deps
+	@scripts/test
+
+format-check:
+	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build

@@ -1,0 +1,25 @@
+/* Growable byte buffer used for response bodies, headers and log lines. */
+#ifndef TASKAPI_BUF_H
+#define TASKAPI_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data; /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+};
+
+void buf_append(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s (n bytes) as a quoted JSON string; NULL is written as null. */
+void buf_json_str(struct buf *b, const char *s, size_t n);
+void buf_json_cstr(struct buf *b, const char *s);
+/* Empties the buffer; gives memory back when a large request grew it. */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,29 @@
+/* Configuration: read once from the environment at start, validated, refused loudly. */
+#ifndef TASKAPI_CONFIG_H
+#define TASKAPI_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	int development;            /* APP_ENV=development */
+	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
+	unsigned char *jwt_secret;  /* JWT_SECRET or the contents of JWT_SECRET_FILE */
+	size_t jwt_secret_len;
+	long long token_ttl;        /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */
+	int bcrypt_cost;
+	int allow_admin_registration;
+	const char *cors_origins;   /* comma-separated */
+	int workers;
+	const char *log_file;
+	const char *sql_dir;
+	int db_connect_timeout;     /* seconds */
+	int db_retry_after;         /* seconds, in the 503's Retry-After */
+};
+
+extern struct config cfg;
+
+/* Fills cfg from the environment; on a refusal writes why to err and returns -1. */
+int config_load(struct config *c, char *err, size_t errlen);
+int config_origin_allowed(const struct config *c, const char *origin);
+
+#endif

@@ -1,0 +1,95 @@
+/* Handlers, one file per resource, and the helpers they share (src/respond.c). */
+#ifndef TASKAPI_HANDLERS_H
+#define TASKAPI_HANDLERS_H
+
+#include <libpq-fe.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "db.h"
+#include "http.h"
+#include "jsonv.h"
+#include "problems.h"
+#include "router.h"
+
+struct ctx {
+	const struct http_request *req;
+	struct http_response *res;
+	struct arena *arena;
+	const struct route_match *match;
+	int authenticated;     /* a valid token was presented */
+	struct token_claims claims;
+	char caller[24];       /* claims.user_id as text: statement parameter $1 */
+	long long user_id;     /* for the log; 0 when unknown */
+	struct problems problems;
+	struct json_object *body; /* the parsed body, released when the request ends */
+};
+
+extern const struct route routes[];
+
+/* ==== Service ==== */
+void service_root(struct ctx *c);
+void service_health(struct ctx *c);
+
+/* ==== Auth ==== */
+void auth_register(struct ctx *c);
+void auth_register_admin(struct ctx *c);
+void auth_login(struct ctx *c);
+/* The 400 message for a violated unique constraint of users. */
+const char *user_conflict_message(const char *constraint);
+
+/* ==== Users ==== */
+void user_me_get(struct ctx *c);
+void user_me_update(struct ctx *c);
+void user_list(struct ctx *c);
+void user_get(struct ctx *c);
+void user_delete(struct ctx *c);
+
+/* ==== Tasks ==== */
+void task_create(struct ctx *c);
+void task_list(struct ctx *c);
+void task_get(struct ctx *c);
+void task_update(struct ctx *c);
+void task_delete(struct ctx *c);
+
+/* ==== Shared helpers: each validates and answers in one step; 0 means go on ==== */
+
+/* Verifies the bearer token; answers 401 when missing or invalid. */
+int auth_token_or_reply(struct ctx *c);
+/* Checks the caller columns (id, role, is_active) at col of row 0; 401/403 otherwise. */
+int caller_or_reply(struct ctx *c, PGresult *r, int col);
+/* As caller_or_reply, and 403 unless the caller is an admin. */
+int admin_or_reply(struct ctx *c, PGresult *r, int col);
+/* Parses the route's path parameter idx as a positive id; adds a problem otherwise. */
+int path_id(struct ctx *c, int idx, long long *out);
+/* Integer query parameter within [min, max], default when absent; adds a problem otherwise. */
+long long query_int(struct ctx *c, const char *name, long long def, long long min, long long max);
+/* "t" when a body field is given (with a value or null), else "f": the statements' set flags. */
+const char *field_given(const struct field_value *v);
+/* Answers 422 with c->problems (after the caller check FastAPI would have done first). */
+void reply_problems(struct ctx *c);
+/* Runs a statement; answers 503/500 on failure and returns NULL. */
+PGresult *db_or_reply(struct ctx *c, enum stmt_id id, const char *const *params);
+/* Runs a statement that may violate a unique constraint; *unique gets its name. */
+PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
+                             const char **unique);
+/* Parses the body against spec, adding problems to c->problems (no answer). */
+void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v);
+/* Parses the body against spec; answers 422 (with every problem) and returns -1 on failure. */
+int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v);
+
+/* JSON objects written from a result row, starting at column col. */
+void json_user(struct buf *b, PGresult *r, int row, int col);
+void json_task(struct buf *b, PGresult *r, int row, int col);
+/* Sets status and Content-Type for a JSON body already written to c->res->body. */
+void reply_json(struct ctx *c, int status);
+
+/* Column lists the statements return, in the order json_user/json_task read them. */
+#define USER_COLS(t) t ".id, " t ".email, " t ".username, " t ".full_name, " t ".role, " \
+	t ".is_active, " t ".created_at, " t ".updated_at"
+#define USER_NCOLS 8
+#define TASK_COLS(t) t ".id, " t ".title, " t ".description, " t ".status, " t ".priority, " \
+	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at"
+#define TASK_NCOLS 9
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * The request and response as handlers see them. Only src/fcgi.c speaks FastCGI;
+ * everything else reads a struct http_request and fills a struct http_response.
+ */
+#ifndef TASKAPI_HTTP_H
+#define TASKAPI_HTTP_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "buf.h"
+
+#define HTTP_BODY_MAX (1024 * 1024)
+
+enum http_method {
+	HTTP_GET,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_HEAD,
+	HTTP_OTHER,
+	HTTP_METHOD_COUNT
+};
+
+struct http_request {
+	enum http_method method;
+	const char *method_name;
+	const char *path;  /* decoded path, without the query string */
+	const char *query; /* raw query string, "" when absent */
+	const char *authorization;
+	const char *origin;
+	const char *preflight_method; /* Access-Control-Request-Method */
+	const char *preflight_headers;
+	const char *request_id;
+	const char *body;
+	size_t body_len;
+	long long content_length; /* -1 when not given */
+};
+
+struct http_response {
+	int status;
+	struct buf headers; /* extra header lines, each ending in \r\n */
+	struct buf body;
+	int no_body; /* 204 and preflights */
+};
+
+enum http_method http_method_parse(const char *name);
+const char *http_method_name(enum http_method m);
+const char *http_status_text(int status);
+
+void http_header(struct http_response *r, const char *name, const char *value);
+/* Sets the status; the body is whatever the caller has put in r->body. */
+void http_status(struct http_response *r, int status);
+/* {"detail":"<message>"} */
+void http_error(struct http_response *r, int status, const char *message);
+/* 401 with WWW-Authenticate: Bearer */
+void http_unauthorized(struct http_response *r, const char *message);
+void http_no_content(struct http_response *r);
+void http_response_reset(struct http_response *r);
+
+#endif

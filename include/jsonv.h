@@ -1,0 +1,52 @@
+/*
+ * Request bodies: parsing under size and depth limits, and declarative extraction.
+ * A body is described by a table of field specs; json_extract fills one value per
+ * spec and lists every problem at once, as API.md's 422 shape wants.
+ */
+#ifndef TASKAPI_JSONV_H
+#define TASKAPI_JSONV_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "problems.h"
+#include "timefmt.h"
+
+#define JSON_DEPTH_MAX 32
+
+enum field_type { FIELD_STRING, FIELD_ENUM, FIELD_TIME, FIELD_BOOL };
+
+struct field_value;
+typedef void (*field_check_fn)(const struct field_value *v, const char *field, struct problems *p);
+
+struct field_spec {
+	const char *name;
+	enum field_type type;
+	int required;
+	int nullable;                /* JSON null is a value (it clears the field) */
+	int min_len, max_len;        /* FIELD_STRING, in characters; 0 means no bound */
+	const char *const *choices;  /* FIELD_ENUM, NULL-terminated */
+	field_check_fn check;        /* extra rule run on a present, non-null value */
+};
+
+struct field_value {
+	int present; /* the key is in the body */
+	int is_null;
+	const char *str; /* strings and enums (owned by the parsed object); times: time[] */
+	size_t len;
+	int boolean;
+	char time[TIME_TEXT_MAX];
+};
+
+/* Parses a body that must be a JSON object; on failure adds a problem and returns NULL. */
+struct json_object *json_parse_body(const char *body, size_t len, struct problems *p);
+
+/* Returns the number of problems added. */
+int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
+                 struct field_value *values, struct problems *p);
+
+/* Number of UTF-8 code points in s (s must be valid UTF-8). */
+size_t utf8_length(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,200 @@
+/* Credentials: JWT access tokens (libjwt, HS256 only) and bcrypt passwords (libcrypt). */
+#include "auth.h"
+
+#include <crypt.h>
+#include <ctype.h>
+#include <errno.h>
+#include <jwt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "jsonv.h"
+
+/* ==== Tokens ==== */
+
+static int random_bytes(void *out, size_t n)
+{
+	unsigned char *p = out;
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
+                        const char *username, const char *role, long long now, long long ttl)
+{
+	unsigned char raw[16];
+	char jti[33];
+	if (random_bytes(raw, sizeof raw) != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(jti + 2 * i, 3, "%02x", raw[i]);
+
+	jwt_t *jwt = NULL;
+	char *out = NULL;
+	if (jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "sub", username) == 0 &&
+	    jwt_add_grant_int(jwt, "user_id", (long)user_id) == 0 &&
+	    jwt_add_grant(jwt, "role", role) == 0 && jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) == 0 &&
+	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 && jwt_add_grant(jwt, "jti", jti) == 0 &&
+	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)key_len) == 0)
+		out = jwt_encode_str(jwt);
+	jwt_free(jwt);
+	return out;
+}
+
+/* An integer claim; -1 when absent or not an integer. */
+static long long claim_int(jwt_t *jwt, const char *name)
+{
+	errno = 0;
+	long v = jwt_get_grant_int(jwt, name);
+	return errno ? -1 : v;
+}
+
+enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
+                                    long long now, struct token_claims *out)
+{
+	jwt_t *jwt = NULL;
+	/* libjwt trusts the header's alg (its issues #6, #200): check it ourselves. */
+	if (strlen(token) > 4096 || jwt_decode(&jwt, token, key, (int)key_len) != 0 || !jwt ||
+	    jwt_get_alg(jwt) != JWT_ALG_HS256) {
+		jwt_free(jwt);
+		return TOKEN_INVALID;
+	}
+	out->user_id = claim_int(jwt, "user_id");
+	out->exp = claim_int(jwt, "exp");
+	out->iat = claim_int(jwt, "iat");
+	jwt_free(jwt);
+	if (out->user_id <= 0 || out->exp < 0)
+		return TOKEN_INVALID;
+	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
+}
+
+const char *auth_bearer(const char *authorization)
+{
+	if (!authorization || strncasecmp(authorization, "Bearer", 6) != 0 || authorization[6] != ' ')
+		return NULL;
+	const char *t = authorization + 7;
+	while (*t == ' ')
+		t++;
+	return *t ? t : NULL;
+}
+
+/* ==== Passwords ==== */
+
+/* crypt_rn's work area is 32 KiB: one per process, reused. */
+static struct crypt_data crypt_area;
+
+int password_hash(const char *password, int cost, char out[PASSWORD_HASH_MAX])
+{
+	unsigned char salt[16];
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	if (random_bytes(salt, sizeof salt) != 0 ||
+	    !crypt_gensalt_rn("$2b$", (unsigned long)cost, (const char *)salt, sizeof salt, setting,
+	                      sizeof setting))
+		return -1;
+	memset(&crypt_area, 0, sizeof crypt_area);
+	const char *h = crypt_rn(password, setting, &crypt_area, sizeof crypt_area);
+	if (!h || h[0] == '*' || strlen(h) >= PASSWORD_HASH_MAX)
+		return -1;
+	strcpy(out, h);
+	return 0;
+}
+
+int password_verify(const char *password, const char *hash)
+{
+	memset(&crypt_area, 0, sizeof crypt_area);
+	const char *h = crypt_rn(password, hash, &crypt_area, sizeof crypt_area);
+	size_t n = strlen(hash);
+	if (!h || h[0] == '*' || strlen(h) != n)
+		return 0;
+	unsigned char diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(h[i] ^ hash[i]);
+	return diff == 0;
+}
+
+void password_verify_dummy(const char *password, int cost)
+{
+	static char dummy[PASSWORD_HASH_MAX];
+	static int dummy_cost;
+	if (dummy_cost != cost && password_hash("dummy-password-0", cost, dummy) == 0)
+		dummy_cost = cost;
+	if (dummy_cost == cost)
+		(void)password_verify(password, dummy);
+}
+
+void password_policy(const struct field_value *v, const char *field, struct problems *p)
+{
+	size_t chars = utf8_length(v->str, v->len);
+	int digit = 0, upper = 0, lower = 0;
+	for (size_t i = 0; i < v->len; i++) {
+		unsigned char ch = (unsigned char)v->str[i];
+		digit |= isdigit(ch) != 0;
+		upper |= isupper(ch) != 0;
+		lower |= islower(ch) != 0;
+	}
+	if (chars < 8)
+		problems_add(p, "body", field, "value_error",
+		             "Value error, Password must be at least 8 characters long");
+	if (chars > 100)
+		problems_add(p, "body", field, "value_error",
+		             "Value error, Password must be at most 100 characters long");
+	if (!digit)
+		problems_add(p, "body", field, "value_error",
+		             "Value error, Password must contain at least one digit");
+	if (!upper)
+		problems_add(p, "body", field, "value_error",
+		             "Value error, Password must contain at least one uppercase letter");
+	if (!lower)
+		problems_add(p, "body", field, "value_error",
+		             "Value error, Password must contain at least one lowercase letter");
+}
+
+/* ==== Email ==== */
+
+static const char *email_problem(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	if (!at)
+		return "An email address must have an @-sign.";
+	if (memchr(at + 1, '@', n - (size_t)(at + 1 - s)))
+		return "The email address must contain exactly one @-sign.";
+	size_t local = (size_t)(at - s), domain = n - local - 1;
+	if (local == 0)
+		return "There must be something before the @-sign.";
+	if (local > 64)
+		return "The email address is too long before the @-sign.";
+	if (domain == 0)
+		return "There must be something after the @-sign.";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch <= ' ' || ch == 0x7f || strchr("()<>[]\\,;:\"", ch))
+			return "The email address contains invalid characters.";
+	}
+	const char *d = at + 1, *dot = memchr(d, '.', domain);
+	if (!dot)
+		return "The part after the @-sign is not valid. It should have a period.";
+	if (s[0] == '.' || at[-1] == '.' || d[0] == '.' || s[n - 1] == '.' || memmem(s, n, "..", 2))
+		return "An email address cannot have a period in this position.";
+	if (d[0] == '-' || s[n - 1] == '-')
+		return "The part after the @-sign is not valid.";
+	return NULL;
+}
+
+void email_check(const struct field_value *v, const char *field, struct problems *p)
+{
+	const char *why = v->len > 254 ? "The email address is too long." : email_problem(v->str, v->len);
+	if (why)
+		problems_add(p, "body", field, "value_error", "value is not a valid email address: %s", why);
+}

@@ -1,0 +1,158 @@
+/*
+ * The FastCGI adapter and the worker's request loop: the only file that calls FCGX_*.
+ * It turns a FastCGI request into a struct http_request, lets the application fill a
+ * struct http_response, writes it back and logs one line.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "server.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static const char *param(FCGX_Request *r, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->envp);
+	return v && *v ? v : NULL;
+}
+
+/* Reads the body into body (at most HTTP_BODY_MAX + 1 bytes, so oversize is visible). */
+static void read_body(FCGX_Request *r, struct http_request *req, struct buf *body)
+{
+	size_t want = req->content_length >= 0 ? (size_t)req->content_length : HTTP_BODY_MAX + 1;
+	char chunk[16384];
+	while (body->len < want) {
+		size_t n = want - body->len < sizeof chunk ? want - body->len : sizeof chunk;
+		int got = FCGX_GetStr(chunk, (int)n, r->in);
+		if (got <= 0)
+			break;
+		buf_append(body, chunk, (size_t)got);
+	}
+	req->body = body->data ? body->data : "";
+	req->body_len = body->len;
+}
+
+static void parse_request(FCGX_Request *r, struct http_request *req, struct buf *body)
+{
+	memset(req, 0, sizeof *req);
+	req->method_name = param(r, "REQUEST_METHOD");
+	req->method = http_method_parse(req->method_name);
+	if (!req->method_name)
+		req->method_name = "-";
+	req->path = param(r, "DOCUMENT_URI");
+	if (!req->path)
+		req->path = param(r, "SCRIPT_NAME");
+	if (!req->path)
+		req->path = "/";
+	req->query = param(r, "QUERY_STRING");
+	if (!req->query)
+		req->query = "";
+	req->authorization = param(r, "HTTP_AUTHORIZATION");
+	req->origin = param(r, "HTTP_ORIGIN");
+	req->preflight_method = param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
+	req->preflight_headers = param(r, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+	req->request_id = param(r, "REQUEST_ID");
+	const char *cl = param(r, "CONTENT_LENGTH");
+	req->content_length = cl ? strtoll(cl, NULL, 10) : -1;
+	if (req->content_length <= HTTP_BODY_MAX)
+		read_body(r, req, body);
+}
+
+static void write_response(FCGX_Request *r, const struct http_request *req,
+                           const struct http_response *res)
+{
+	FCGX_FPrintF(r->out, "Status: %d %s\r\n", res->status, http_status_text(res->status));
+	if (!res->no_body)
+		FCGX_FPrintF(r->out, "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n",
+		             res->body.len);
+	if (req->request_id)
+		FCGX_FPrintF(r->out, "X-Request-ID: %s\r\n", req->request_id);
+	if (res->headers.len)
+		FCGX_PutStr(res->headers.data, (int)res->headers.len, r->out);
+	FCGX_PutS("\r\n", r->out);
+	if (!res->no_body && req->method != HTTP_HEAD)
+		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
+}
+
+static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body)
+{
+	struct timespec start;
+	struct http_request req;
+	long long user_id = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	parse_request(r, &req, body);
+	log_set_request_id(req.request_id);
+	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
+		http_error(res, 413, "Request body too large");
+	else
+		app_handle(&req, res, a, &user_id);
+	write_response(r, &req, res);
+	log_request(req.request_id, req.method_name, req.path, res->status, elapsed_ms(&start), user_id,
+	            res->body.len);
+	log_set_request_id(NULL);
+}
+
+int worker_run(void)
+{
+	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: accept() must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0) {
+		log_error(NULL, "worker: FCGX_Init failed");
+		return 1;
+	}
+	FCGX_Request r;
+	FCGX_InitRequest(&r, 0, FCGI_FAIL_ACCEPT_ON_INTR);
+	(void)db_connect(); /* early, so the first request does not pay for it; errors retry later */
+
+	struct arena arena = {0};
+	struct http_response res = {0};
+	struct buf body = {0};
+	while (!stopping) {
+		if (FCGX_Accept_r(&r) < 0) {
+			if (stopping || errno == EINTR)
+				continue;
+			log_error(NULL, "worker: accept failed: %s", strerror(errno));
+			break;
+		}
+		http_response_reset(&res);
+		serve_one(&r, &arena, &res, &body);
+		FCGX_Finish_r(&r);
+		arena_reset(&arena);
+		buf_reset(&body);
+	}
+	FCGX_Free(&r, 1);
+	db_close();
+	arena_free(&arena);
+	buf_free(&res.headers);
+	buf_free(&res.body);
+	buf_free(&body);
+	return 0;
+}

@@ -1,0 +1,143 @@
+/* User routes: the caller's own account, and the admin's view of all accounts. */
+#include <stdio.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "log.h"
+
+void user_me_get(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	const char *params[] = {c->caller};
+	PGresult *r = db_or_reply(c, STMT_ME, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0) {
+		json_user(&c->res->body, r, 0, 3);
+		reply_json(c, 200);
+	}
+	PQclear(r);
+}
+
+enum { U_EMAIL, U_USERNAME, U_FULL_NAME, U_PASSWORD, U_COUNT };
+
+static const struct field_spec update_fields[U_COUNT] = {
+	[U_EMAIL] = {.name = "email", .type = FIELD_STRING, .check = email_check},
+	[U_USERNAME] = {.name = "username", .type = FIELD_STRING, .min_len = 3, .max_len = 50},
+	[U_FULL_NAME] = {.name = "full_name", .type = FIELD_STRING, .nullable = 1, .max_len = 200},
+	[U_PASSWORD] = {.name = "password", .type = FIELD_STRING, .check = password_policy},
+};
+
+void user_me_update(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	struct field_value v[U_COUNT];
+	if (body_or_reply(c, update_fields, U_COUNT, v) != 0)
+		return;
+	char hash[PASSWORD_HASH_MAX] = "";
+	if (v[U_PASSWORD].present && password_hash(v[U_PASSWORD].str, cfg.bcrypt_cost, hash) != 0) {
+		log_error(NULL, "bcrypt: hashing failed");
+		http_error(c->res, 500, "Internal server error");
+		return;
+	}
+	const char *params[] = {
+		c->caller,
+		field_given(&v[U_EMAIL]), v[U_EMAIL].str,
+		field_given(&v[U_USERNAME]), v[U_USERNAME].str,
+		field_given(&v[U_FULL_NAME]), v[U_FULL_NAME].str,
+		field_given(&v[U_PASSWORD]), hash,
+	};
+	const char *unique = NULL;
+	PGresult *r = db_or_reply_unique(c, STMT_ME_UPDATE, params, &unique);
+	if (!r) {
+		if (unique)
+			http_error(c->res, 400, user_conflict_message(unique));
+		return;
+	}
+	if (caller_or_reply(c, r, 0) == 0) {
+		json_user(&c->res->body, r, 0, 3);
+		reply_json(c, 200);
+	}
+	PQclear(r);
+}
+
+void user_list(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	long long skip = query_int(c, "skip", 0, 0, 1LL << 53);
+	long long limit = query_int(c, "limit", 100, 1, 1000);
+	if (c->problems.count) {
+		reply_problems(c);
+		return;
+	}
+	char slimit[24], sskip[24];
+	snprintf(slimit, sizeof slimit, "%lld", limit);
+	snprintf(sskip, sizeof sskip, "%lld", skip);
+	const char *params[] = {c->caller, slimit, sskip};
+	PGresult *r = db_or_reply(c, STMT_USERS_LIST, params);
+	if (!r)
+		return;
+	if (admin_or_reply(c, r, 0) == 0) {
+		buf_putc(&c->res->body, '[');
+		for (int i = 0, n = PQntuples(r); i < n; i++) {
+			if (PQgetisnull(r, i, 3))
+				continue;
+			if (c->res->body.len > 1)
+				buf_putc(&c->res->body, ',');
+			json_user(&c->res->body, r, i, 3);
+		}
+		buf_putc(&c->res->body, ']');
+		reply_json(c, 200);
+	}
+	PQclear(r);
+}
+
+/* GET and DELETE /users/{id}: token, then the path id, then the statement. */
+static PGresult *admin_target(struct ctx *c, enum stmt_id stmt)
+{
+	long long id;
+	if (auth_token_or_reply(c) != 0)
+		return NULL;
+	if (path_id(c, 0, &id) != 0) {
+		reply_problems(c);
+		return NULL;
+	}
+	char target[24];
+	snprintf(target, sizeof target, "%lld", id);
+	const char *params[] = {c->caller, target};
+	PGresult *r = db_or_reply(c, stmt, params);
+	if (r && admin_or_reply(c, r, 0) != 0) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+void user_get(struct ctx *c)
+{
+	PGresult *r = admin_target(c, STMT_USER_GET);
+	if (!r)
+		return;
+	if (PQgetisnull(r, 0, 3)) {
+		http_error(c->res, 404, "User not found");
+	} else {
+		json_user(&c->res->body, r, 0, 3);
+		reply_json(c, 200);
+	}
+	PQclear(r);
+}
+
+void user_delete(struct ctx *c)
+{
+	PGresult *r = admin_target(c, STMT_USER_DELETE);
+	if (!r)
+		return;
+	if (PQgetvalue(r, 0, 3)[0] == '0')
+		http_error(c->res, 404, "User not found");
+	else
+		http_no_content(c->res);
+	PQclear(r);
+}

@@ -1,0 +1,168 @@
+/* Request bodies: json-c parsing under limits, and table-driven field extraction. */
+#include "jsonv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct json_object *json_parse_body(const char *body, size_t len, struct problems *p)
+{
+	if (len == 0) {
+		problems_add(p, "body", NULL, "missing", "Field required");
+		return NULL;
+	}
+	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	if (!tok) {
+		problems_add(p, "body", NULL, "json_invalid", "JSON decode error");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	struct json_object *obj = json_tokener_parse_ex(tok, body, (int)len);
+	enum json_tokener_error err = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	for (; err == json_tokener_success && end < len; end++) {
+		if (!strchr(" \t\r\n", body[end])) {
+			err = json_tokener_error_parse_unexpected;
+			break;
+		}
+	}
+	if (err != json_tokener_success || !obj) {
+		json_object_put(obj);
+		problems_add(p, "body", NULL, "json_invalid", "JSON decode error: %s",
+		             err == json_tokener_continue ? "unexpected end of input"
+		                                          : json_tokener_error_desc(err));
+		return NULL;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		problems_add(p, "body", NULL, "model_attributes_type",
+		             "Input should be a valid dictionary or object to extract fields from");
+		return NULL;
+	}
+	return obj;
+}
+
+size_t utf8_length(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
+static const char *type_name(enum field_type t)
+{
+	switch (t) {
+	case FIELD_BOOL: return "bool_type";
+	case FIELD_TIME: return "datetime_type";
+	case FIELD_ENUM: return "enum";
+	default: return "string_type";
+	}
+}
+
+static void enum_problem(const struct field_spec *f, struct problems *p)
+{
+	char list[120] = "";
+	size_t used = 0;
+	for (int i = 0; f->choices[i]; i++) {
+		const char *sep = !i ? "" : f->choices[i + 1] ? ", " : " or ";
+		int w = snprintf(list + used, sizeof list - used, "%s'%s'", sep, f->choices[i]);
+		if (w < 0 || (size_t)w >= sizeof list - used)
+			break;
+		used += (size_t)w;
+	}
+	problems_add(p, "body", f->name, "enum", "Input should be %s", list);
+}
+
+static void wrong_type(const struct field_spec *f, struct problems *p)
+{
+	static const char *const msg[] = {
+		[FIELD_STRING] = "Input should be a valid string",
+		[FIELD_ENUM] = "Input should be a valid string",
+		[FIELD_TIME] = "Input should be a valid datetime",
+		[FIELD_BOOL] = "Input should be a valid boolean",
+	};
+	if (f->type == FIELD_ENUM)
+		enum_problem(f, p);
+	else
+		problems_add(p, "body", f->name, type_name(f->type), "%s", msg[f->type]);
+}
+
+/* Checks one present, non-null value; returns 0 when it is valid. */
+static int extract_one(struct json_object *j, const struct field_spec *f, struct field_value *v,
+                       struct problems *p)
+{
+	if (f->type == FIELD_BOOL) {
+		if (!json_object_is_type(j, json_type_boolean)) {
+			wrong_type(f, p);
+			return -1;
+		}
+		v->boolean = json_object_get_boolean(j);
+		return 0;
+	}
+	if (!json_object_is_type(j, json_type_string)) {
+		wrong_type(f, p);
+		return -1;
+	}
+	v->str = json_object_get_string(j);
+	v->len = (size_t)json_object_get_string_len(j);
+	if (memchr(v->str, '\0', v->len)) {
+		problems_add(p, "body", f->name, "string_type", "String should not contain NUL characters");
+		return -1;
+	}
+	if (f->type == FIELD_TIME) {
+		if (time_parse(v->str, v->len, v->time) != 0) {
+			problems_add(p, "body", f->name, "datetime_parsing",
+			             "Input should be a valid datetime");
+			return -1;
+		}
+		return 0;
+	}
+	if (f->type == FIELD_ENUM) {
+		for (int i = 0; f->choices[i]; i++)
+			if (strcmp(v->str, f->choices[i]) == 0)
+				return 0;
+		enum_problem(f, p);
+		return -1;
+	}
+	size_t chars = utf8_length(v->str, v->len);
+	if (f->min_len && chars < (size_t)f->min_len) {
+		problems_add(p, "body", f->name, "string_too_short",
+		             "String should have at least %d character%s", f->min_len,
+		             f->min_len == 1 ? "" : "s");
+		return -1;
+	}
+	if (f->max_len && chars > (size_t)f->max_len) {
+		problems_add(p, "body", f->name, "string_too_long",
+		             "String should have at most %d characters", f->max_len);
+		return -1;
+	}
+	return 0;
+}
+
+int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
+                 struct field_value *values, struct problems *p)
+{
+	int before = p->count;
+	for (int i = 0; i < n; i++) {
+		const struct field_spec *f = &spec[i];
+		struct field_value *v = &values[i];
+		struct json_object *j = NULL;
+		memset(v, 0, sizeof *v);
+		v->present = json_object_object_get_ex(obj, f->name, &j);
+		if (!v->present) {
+			if (f->required)
+				problems_add(p, "body", f->name, "missing", "Field required");
+			continue;
+		}
+		if (!j) {
+			v->is_null = 1;
+			if (!f->nullable)
+				wrong_type(f, p);
+			continue;
+		}
+		if (extract_one(j, f, v, p) == 0 && f->check)
+			f->check(v, f->name, p);
+	}
+	return p->count - before;
+}

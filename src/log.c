@@ -1,0 +1,103 @@
+/*
+ * The pool's log. spawn-fcgi points stdout/stderr at /dev/null, so every process of
+ * the pool appends to one file; each line is a single write(2) on an O_APPEND fd.
+ */
+#include "log.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+static int log_fd = 2;
+static const char *current_request_id = "";
+
+int log_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (log_fd > 2)
+		close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+void log_set_request_id(const char *request_id)
+{
+	current_request_id = request_id ? request_id : "";
+}
+
+static void line_start(struct buf *b, const char *level)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	buf_printf(b, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"pid\":%d",
+	           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	           ts.tv_nsec / 1000000, level, (int)getpid());
+}
+
+static void line_write(struct buf *b)
+{
+	buf_puts(b, "}\n");
+	ssize_t w = write(log_fd, b->data, b->len);
+	(void)w;
+	buf_free(b);
+}
+
+void log_request(const char *request_id, const char *method, const char *path, int status,
+                 double duration_ms, long long user_id, size_t bytes)
+{
+	struct buf b = {0};
+	line_start(&b, "info");
+	buf_puts(&b, ",\"request_id\":");
+	buf_json_cstr(&b, request_id ? request_id : "");
+	buf_puts(&b, ",\"method\":");
+	buf_json_cstr(&b, method);
+	buf_puts(&b, ",\"path\":");
+	buf_json_str(&b, path, strnlen(path, 512));
+	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"user_id\":", status, duration_ms);
+	if (user_id > 0)
+		buf_printf(&b, "%lld", user_id);
+	else
+		buf_puts(&b, "null");
+	buf_printf(&b, ",\"bytes\":%zu", bytes);
+	line_write(&b);
+}
+
+static void log_message(const char *level, const char *request_id, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	struct buf b = {0};
+	line_start(&b, level);
+	if (request_id && *request_id) {
+		buf_puts(&b, ",\"request_id\":");
+		buf_json_cstr(&b, request_id);
+	}
+	buf_puts(&b, ",\"msg\":");
+	buf_json_cstr(&b, msg);
+	line_write(&b);
+}
+
+void log_error(const char *request_id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_message("error", request_id ? request_id : current_request_id, fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_message("info", NULL, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,210 @@
+/*
+ * The master: preforks the workers on the inherited listen socket (fd 0), replaces
+ * a worker that dies (with backoff, so a crash loop cannot spin), drains on SIGTERM
+ * and on SIGHUP replaces the workers one at a time. spawn-fcgi supervises nothing;
+ * this does. Workers are exec'd afresh, so SIGHUP also picks up a new binary.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+#define DRAIN_TIMEOUT_MS 10000
+#define QUICK_DEATH_MS 2000    /* a worker dying sooner than this counts as a crash loop */
+#define BACKOFF_MAX_MS 10000
+
+struct slot {
+	pid_t pid;               /* 0 when empty */
+	long long started_ms;
+	long long respawn_at_ms; /* when an empty slot is filled again */
+	long long backoff_ms;
+};
+
+static volatile sig_atomic_t got_term, got_hup;
+static struct slot *slots;
+static int nslots;
+static const char *self_path;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static pid_t spawn_worker(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execl(self_path, self_path, "worker", (char *)NULL);
+		log_error(NULL, "master: exec %s: %s", self_path, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		log_error(NULL, "master: fork: %s", strerror(errno));
+	return pid;
+}
+
+static void fill_slot(struct slot *s)
+{
+	s->pid = spawn_worker();
+	s->started_ms = now_ms();
+	if (s->pid < 0) {
+		s->pid = 0;
+		s->respawn_at_ms = now_ms() + 1000;
+	}
+}
+
+static struct slot *slot_of(pid_t pid)
+{
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid == pid)
+			return &slots[i];
+	return NULL;
+}
+
+static void describe_exit(pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		log_error(NULL, "master: worker %d killed by signal %d", (int)pid, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		log_error(NULL, "master: worker %d exited with status %d", (int)pid, WEXITSTATUS(status));
+}
+
+/* Reaps dead workers; an unexpected death schedules a respawn with backoff. */
+static void reap(void)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct slot *s = slot_of(pid);
+		if (!s)
+			continue; /* a replaced worker finishing its drain */
+		describe_exit(pid, status);
+		long long lived = now_ms() - s->started_ms;
+		s->backoff_ms = lived < QUICK_DEATH_MS
+		                    ? (s->backoff_ms ? s->backoff_ms * 2 : 100)
+		                    : 0;
+		if (s->backoff_ms > BACKOFF_MAX_MS)
+			s->backoff_ms = BACKOFF_MAX_MS;
+		s->pid = 0;
+		s->respawn_at_ms = now_ms() + s->backoff_ms;
+	}
+}
+
+/* Waits for pid to exit (it was sent SIGTERM), killing it after the drain timeout. */
+static void wait_exit(pid_t pid)
+{
+	long long deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	int status;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return;
+		}
+		sleep_ms(10);
+	}
+}
+
+/* SIGHUP: one at a time, start the new worker, then drain the old one. */
+static void replace_all(void)
+{
+	log_info("master: replacing %d workers", nslots);
+	for (int i = 0; i < nslots && !got_term; i++) {
+		pid_t old = slots[i].pid;
+		fill_slot(&slots[i]);
+		if (old > 0) {
+			kill(old, SIGTERM);
+			wait_exit(old);
+		}
+	}
+}
+
+static void drain_all(void)
+{
+	long long deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, SIGTERM);
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid < 0 && errno == ECHILD)
+			return;
+		if (now_ms() > deadline) {
+			for (int i = 0; i < nslots; i++)
+				if (slots[i].pid > 0)
+					kill(slots[i].pid, SIGKILL);
+			while (waitpid(-1, NULL, 0) > 0)
+				;
+			return;
+		}
+		if (pid <= 0)
+			sleep_ms(10);
+	}
+}
+
+int master_run(const char *self)
+{
+	self_path = self;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	nslots = cfg.workers;
+	slots = calloc((size_t)nslots, sizeof *slots);
+	if (!slots)
+		return 1;
+	log_info("master: starting %d workers (build %s)", nslots, TASKAPI_BUILD_ID);
+	for (int i = 0; i < nslots; i++)
+		fill_slot(&slots[i]);
+
+	while (!got_term) {
+		reap();
+		if (got_hup) {
+			got_hup = 0;
+			replace_all();
+			continue;
+		}
+		long long now = now_ms();
+		for (int i = 0; i < nslots; i++)
+			if (slots[i].pid == 0 && now >= slots[i].respawn_at_ms)
+				fill_slot(&slots[i]);
+		sleep_ms(50);
+	}
+	log_info("master: draining");
+	drain_all();
+	log_info("master: stopped");
+	free(slots);
+	return 0;
+}

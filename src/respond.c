@@ -1,0 +1,250 @@
+/*
+ * Helpers that validate and answer in one step, so handlers read straight through:
+ *   if (auth_token_or_reply(c) != 0) return;
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "log.h"
+#include "query.h"
+#include "timefmt.h"
+
+/* ==== Caller ==== */
+
+int auth_token_or_reply(struct ctx *c)
+{
+	const char *token = auth_bearer(c->req->authorization);
+	if (!token) {
+		http_unauthorized(c->res, "Not authenticated");
+		return -1;
+	}
+	if (auth_token_verify(token, cfg.jwt_secret, cfg.jwt_secret_len, (long long)time(NULL),
+	                      &c->claims) != TOKEN_OK) {
+		http_unauthorized(c->res, "Could not validate credentials");
+		return -1;
+	}
+	c->authenticated = 1;
+	c->user_id = c->claims.user_id;
+	snprintf(c->caller, sizeof c->caller, "%lld", c->claims.user_id);
+	return 0;
+}
+
+int caller_or_reply(struct ctx *c, PGresult *r, int col)
+{
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, col)) {
+		http_unauthorized(c->res, "Could not validate credentials");
+		return -1;
+	}
+	if (PQgetvalue(r, 0, col + 2)[0] != 't') {
+		http_error(c->res, 403, "Inactive user");
+		return -1;
+	}
+	return 0;
+}
+
+int admin_or_reply(struct ctx *c, PGresult *r, int col)
+{
+	if (caller_or_reply(c, r, col) != 0)
+		return -1;
+	if (strcmp(PQgetvalue(r, 0, col + 1), "admin") != 0) {
+		http_error(c->res, 403, "Not enough permissions. Admin access required.");
+		return -1;
+	}
+	return 0;
+}
+
+/* ==== Parameters ==== */
+
+/* Parses a decimal integer; -1 when s is not one or is out of range for long long. */
+static int parse_int(const char *s, long long *out)
+{
+	if (!*s || strlen(s) > 20)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || s[0] == ' ' || s[0] == '+')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int path_id(struct ctx *c, int idx, long long *out)
+{
+	const char *name = "id";
+	if (c->match->param_too_long[idx] || parse_int(c->match->params[idx], out) != 0) {
+		problems_add(&c->problems, "path", name, "int_parsing",
+		             "Input should be a valid integer, unable to parse string as an integer");
+		return -1;
+	}
+	return 0;
+}
+
+long long query_int(struct ctx *c, const char *name, long long def, long long min, long long max)
+{
+	const char *v = query_get(c->arena, c->req->query, name);
+	long long x;
+	if (!v)
+		return def;
+	if (parse_int(v, &x) != 0) {
+		problems_add(&c->problems, "query", name, "int_parsing",
+		             "Input should be a valid integer, unable to parse string as an integer");
+		return def;
+	}
+	if (x < min) {
+		problems_add(&c->problems, "query", name, "greater_than_equal",
+		             "Input should be greater than or equal to %lld", min);
+		return def;
+	}
+	if (x > max) {
+		problems_add(&c->problems, "query", name, "less_than_equal",
+		             "Input should be less than or equal to %lld", max);
+		return def;
+	}
+	return x;
+}
+
+const char *field_given(const struct field_value *v)
+{
+	return v->present ? "t" : "f";
+}
+
+/* ==== Answers ==== */
+
+void reply_problems(struct ctx *c)
+{
+	/* FastAPI resolves the current user before it validates: keep that order of answers. */
+	if (c->authenticated) {
+		const char *params[] = {c->caller};
+		PGresult *r = db_or_reply(c, STMT_CALLER, params);
+		if (!r)
+			return;
+		int ok = caller_or_reply(c, r, 0) == 0;
+		PQclear(r);
+		if (!ok)
+			return;
+	}
+	buf_reset(&c->res->body);
+	problems_write_json(&c->problems, &c->res->body);
+	c->res->status = 422;
+}
+
+PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
+                             const char **unique)
+{
+	PGresult *r = NULL;
+	switch (db_run(id, params, &r, unique)) {
+	case DB_OK:
+		return r;
+	case DB_UNIQUE:
+		if (unique)
+			return NULL;
+		log_error(NULL, "unexpected unique violation in %s", statements[id].name);
+		break;
+	case DB_UNAVAILABLE: {
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
+		http_error(c->res, 503, "Service temporarily unavailable");
+		http_header(c->res, "Retry-After", retry);
+		return NULL;
+	}
+	case DB_ERROR:
+		break;
+	}
+	http_error(c->res, 500, "Internal server error");
+	return NULL;
+}
+
+PGresult *db_or_reply(struct ctx *c, enum stmt_id id, const char *const *params)
+{
+	return db_or_reply_unique(c, id, params, NULL);
+}
+
+void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v)
+{
+	memset(v, 0, sizeof *v * (size_t)n);
+	c->body = json_parse_body(c->req->body, c->req->body_len, &c->problems);
+	if (c->body)
+		json_extract(c->body, spec, n, v, &c->problems);
+}
+
+int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v)
+{
+	body_parse(c, spec, n, v);
+	if (c->problems.count == 0)
+		return 0;
+	reply_problems(c);
+	return -1;
+}
+
+void reply_json(struct ctx *c, int status)
+{
+	c->res->status = status;
+}
+
+/* ==== Objects ==== */
+
+static void put_time(struct buf *b, PGresult *r, int row, int col)
+{
+	char t[TIME_TEXT_MAX];
+	if (PQgetisnull(r, row, col) || time_from_pg(PQgetvalue(r, row, col), t) != 0)
+		buf_puts(b, "null");
+	else
+		buf_json_cstr(b, t);
+}
+
+static void put_text(struct buf *b, PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		buf_puts(b, "null");
+	else
+		buf_json_str(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+static void put_bool(struct buf *b, PGresult *r, int row, int col)
+{
+	buf_puts(b, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
+}
+
+void json_user(struct buf *b, PGresult *r, int row, int col)
+{
+	buf_printf(b, "{\"id\":%s,\"email\":", PQgetvalue(r, row, col));
+	put_text(b, r, row, col + 1);
+	buf_puts(b, ",\"username\":");
+	put_text(b, r, row, col + 2);
+	buf_puts(b, ",\"full_name\":");
+	put_text(b, r, row, col + 3);
+	buf_puts(b, ",\"role\":");
+	put_text(b, r, row, col + 4);
+	buf_puts(b, ",\"is_active\":");
+	put_bool(b, r, row, col + 5);
+	buf_puts(b, ",\"created_at\":");
+	put_time(b, r, row, col + 6);
+	buf_puts(b, ",\"updated_at\":");
+	put_time(b, r, row, col + 7);
+	buf_putc(b, '}');
+}
+
+void json_task(struct buf *b, PGresult *r, int row, int col)
+{
+	const char *status = PQgetvalue(r, row, col + 3);
+	buf_printf(b, "{\"id\":%s,\"title\":", PQgetvalue(r, row, col));
+	put_text(b, r, row, col + 1);
+	buf_puts(b, ",\"description\":");
+	put_text(b, r, row, col + 2);
+	buf_printf(b, ",\"status\":\"%s\",\"priority\":", status);
+	put_text(b, r, row, col + 4);
+	buf_puts(b, ",\"due_date\":");
+	put_time(b, r, row, col + 5);
+	buf_printf(b, ",\"is_completed\":%s,\"owner_id\":%s,\"created_at\":",
+	           strcmp(status, "completed") == 0 ? "true" : "false", PQgetvalue(r, row, col + 6));
+	put_time(b, r, row, col + 7);
+	buf_puts(b, ",\"updated_at\":");
+	put_time(b, r, row, col + 8);
+	buf_putc(b, '}');
+}
