@@ -4,8 +4,8 @@
 
 CC      ?= cc
 PKGS    := json-c libjwt libpq
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) $(SAN_FLAGS) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq) -lcrypt
 BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -38,8 +38,9 @@ $(OUT)/obj $(OUT)/unit:
 unit: $(UNIT_BIN)
 
 asan:
-	$(MAKE) OUT=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	        LDFLAGS="-fsanitize=address,undefined" build/asan/taskapi
+	$(MAKE) OUT=build/asan OPT="-O1 -g" \
+	        SAN_FLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	        build/asan/taskapi
 
 deps:
 	@scripts/install-deps

@@ -46,6 +46,9 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
                  struct field_value *values, struct problems *p);
 
+/* 1 when s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
+int utf8_valid(const char *s, size_t n);
+
 /* Number of UTF-8 code points in s (s must be valid UTF-8). */
 size_t utf8_length(const char *s, size_t n);
 

@@ -81,23 +81,26 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 		read_body(r, req, body);
 }
 
+/* The head is formatted here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
 static void write_response(FCGX_Request *r, const struct http_request *req,
-                           const struct http_response *res)
+                           const struct http_response *res, struct buf *head)
 {
-	FCGX_FPrintF(r->out, "Status: %d %s\r\n", res->status, http_status_text(res->status));
+	buf_reset(head);
+	buf_printf(head, "Status: %d %s\r\n", res->status, http_status_text(res->status));
 	if (!res->no_body)
-		FCGX_FPrintF(r->out, "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n",
-		             res->body.len);
+		buf_printf(head, "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n",
+		           res->body.len);
 	if (req->request_id)
-		FCGX_FPrintF(r->out, "X-Request-ID: %s\r\n", req->request_id);
-	if (res->headers.len)
-		FCGX_PutStr(res->headers.data, (int)res->headers.len, r->out);
-	FCGX_PutS("\r\n", r->out);
+		buf_printf(head, "X-Request-ID: %s\r\n", req->request_id);
+	buf_append(head, res->headers.data ? res->headers.data : "", res->headers.len);
+	buf_append(head, "\r\n", 2);
+	FCGX_PutStr(head->data, (int)head->len, r->out);
 	if (!res->no_body && req->method != HTTP_HEAD)
 		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
 }
 
-static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body)
+static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body,
+                      struct buf *head)
 {
 	struct timespec start;
 	struct http_request req;
@@ -109,7 +112,7 @@ static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *re
 		http_error(res, 413, "Request body too large");
 	else
 		app_handle(&req, res, a, &user_id);
-	write_response(r, &req, res);
+	write_response(r, &req, res, head);
 	log_request(req.request_id, req.method_name, req.path, res->status, elapsed_ms(&start), user_id,
 	            res->body.len);
 	log_set_request_id(NULL);
@@ -134,7 +137,7 @@ int worker_run(void)
 
 	struct arena arena = {0};
 	struct http_response res = {0};
-	struct buf body = {0};
+	struct buf body = {0}, head = {0};
 	while (!stopping) {
 		if (FCGX_Accept_r(&r) < 0) {
 			if (stopping || errno == EINTR)
@@ -143,7 +146,7 @@ int worker_run(void)
 			break;
 		}
 		http_response_reset(&res);
-		serve_one(&r, &arena, &res, &body);
+		serve_one(&r, &arena, &res, &body, &head);
 		FCGX_Finish_r(&r);
 		arena_reset(&arena);
 		buf_reset(&body);
@@ -154,5 +157,6 @@ int worker_run(void)
 	buf_free(&res.headers);
 	buf_free(&res.body);
 	buf_free(&body);
+	buf_free(&head);
 	return 0;
 }

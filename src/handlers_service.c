@@ -12,7 +12,7 @@ void service_root(struct ctx *c)
 
 void service_health(struct ctx *c)
 {
-	buf_puts(&c->res->body, "{\"status\":\"healthy\",\"version\":\"" API_VERSION
-	                        "\",\"build\":\"" TASKAPI_BUILD_ID "\"}");
+	buf_puts(&c->res->body, "{\"status\":\"healthy\",\"version\":\"" API_VERSION "\"}");
+	http_header(c->res, "X-Build-ID", TASKAPI_BUILD_ID);
 	reply_json(c, 200);
 }

@@ -19,18 +19,23 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 	struct json_object *obj = json_tokener_parse_ex(tok, body, (int)len);
 	enum json_tokener_error err = json_tokener_get_error(tok);
 	size_t end = json_tokener_get_parse_end(tok);
+	if (err == json_tokener_continue) {
+		/* A bare number or literal is complete only at the end of input: say so. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		err = json_tokener_get_error(tok);
+		end = len;
+	}
 	json_tokener_free(tok);
 	for (; err == json_tokener_success && end < len; end++) {
-		if (!strchr(" \t\r\n", body[end])) {
+		if (body[end] != ' ' && body[end] != '\t' && body[end] != '\r' && body[end] != '\n') {
 			err = json_tokener_error_parse_unexpected;
 			break;
 		}
 	}
-	if (err != json_tokener_success || !obj) {
+	if (err != json_tokener_success) {
 		json_object_put(obj);
 		problems_add(p, "body", NULL, "json_invalid", "JSON decode error: %s",
-		             err == json_tokener_continue ? "unexpected end of input"
-		                                          : json_tokener_error_desc(err));
+		             json_tokener_error_desc(err));
 		return NULL;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
@@ -48,6 +53,30 @@ size_t utf8_length(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		count += ((unsigned char)s[i] & 0xC0) != 0x80;
 	return count;
+}
+
+int utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned c = *p++;
+		if (c < 0x80)
+			continue;
+		int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
+		if (more < 0 || c > 0xF4 || end - p < more)
+			return 0;
+		unsigned cp = c & (0x3F >> more);
+		for (int i = 0; i < more; i++, p++) {
+			if ((*p & 0xC0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3F);
+		}
+		/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8. */
+		if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+	}
+	return 1;
 }
 
 static const char *type_name(enum field_type t)
@@ -108,6 +137,10 @@ static int extract_one(struct json_object *j, const struct field_spec *f, struct
 	v->len = (size_t)json_object_get_string_len(j);
 	if (memchr(v->str, '\0', v->len)) {
 		problems_add(p, "body", f->name, "string_type", "String should not contain NUL characters");
+		return -1;
+	}
+	if (!utf8_valid(v->str, v->len)) {
+		problems_add(p, "body", f->name, "string_unicode", "Input should be a valid string, invalid UTF-8");
 		return -1;
 	}
 	if (f->type == FIELD_TIME) {
