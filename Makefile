@@ -45,7 +45,9 @@ asan:
 deps:
 	@scripts/install-deps
 
-run: deps all
+# deps first, then a fresh make: pkg-config only answers once the packages are there.
+run: deps
+	@$(MAKE) -s all
 	@scripts/run
 
 stop:
