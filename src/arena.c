@@ -2,6 +2,7 @@
 #include "arena.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ struct arena_block {
 
 void *arena_alloc(struct arena *a, size_t n)
 {
+	if (n > SIZE_MAX / 2)
+		abort();
 	n = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
 	struct arena_block *b = a->head;
 	if (!b || b->size - b->used < n) {

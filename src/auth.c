@@ -113,6 +113,10 @@ int password_hash(const char *password, int cost, char out[PASSWORD_HASH_MAX])
 
 int password_verify(const char *password, const char *hash)
 {
+	/* bcrypt only ($2a$, $2b$, $2y$): no other crypt(3) scheme is ever accepted. */
+	if (strncmp(hash, "$2", 2) != 0 || (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') ||
+	    hash[3] != '$')
+		return 0;
 	memset(&crypt_area, 0, sizeof crypt_area);
 	const char *h = crypt_rn(password, hash, &crypt_area, sizeof crypt_area);
 	size_t n = strlen(hash);

@@ -4,6 +4,31 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * What json-c 0.16 lets through even in strict mode: raw control characters inside
+ * strings, single-quoted keys, "1." numbers, and malformed UTF-8. 1 when none is there.
+ */
+static int json_lexically_strict(const char *body, size_t len)
+{
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)body[i];
+		if (in_string) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_string = 0;
+			else if (ch < 0x20)
+				return 0;
+		} else if (ch == '"') {
+			in_string = 1;
+		} else if (ch == '\'' || (ch == '.' && (i + 1 == len || body[i + 1] < '0' || body[i + 1] > '9'))) {
+			return 0;
+		}
+	}
+	return utf8_valid(body, len);
+}
+
 struct json_object *json_parse_body(const char *body, size_t len, struct problems *p)
 {
 	if (len == 0) {
@@ -32,6 +57,8 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 			break;
 		}
 	}
+	if (err == json_tokener_success && !json_lexically_strict(body, len))
+		err = json_tokener_error_parse_unexpected;
 	if (err != json_tokener_success) {
 		json_object_put(obj);
 		problems_add(p, "body", NULL, "json_invalid", "JSON decode error: %s",

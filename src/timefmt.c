@@ -130,6 +130,13 @@ int time_from_pg(const char *pg, char out[TIME_TEXT_MAX])
 	/* "YYYY-MM-DD HH:MM:SS[.f]+00" */
 	if (n < 22 || n >= TIME_TEXT_MAX || pg[10] != ' ' || strcmp(pg + n - 3, "+00") != 0)
 		return -1;
+	for (size_t i = 0; i < n - 3; i++) {
+		static const char shape[] = "dddd-dd-dd dd:dd:dd.dddddd";
+		char want = i < sizeof shape - 1 ? shape[i] : 'x';
+		int digit = pg[i] >= '0' && pg[i] <= '9';
+		if (want == 'x' || (want == 'd' ? !digit : pg[i] != want))
+			return -1;
+	}
 	memcpy(out, pg, n - 3);
 	out[10] = 'T';
 	out[n - 3] = 'Z';
