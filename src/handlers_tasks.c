@@ -91,8 +91,8 @@ void task_list(struct ctx *c)
 	char slimit[24], sskip[24];
 	snprintf(slimit, sizeof slimit, "%lld", limit);
 	snprintf(sskip, sizeof sskip, "%lld", skip);
-	const char *params[] = {c->caller, status, slimit, sskip};
-	PGresult *r = db_or_reply(c, STMT_TASK_LIST, params);
+	const char *params[] = {c->caller, slimit, sskip, status};
+	PGresult *r = db_or_reply(c, status ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST, params);
 	if (!r)
 		return;
 	if (caller_or_reply(c, r, 0) == 0) {

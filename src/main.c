@@ -4,6 +4,8 @@
  *                    on TASKAPI_LISTEN (host:port or a socket path) when that is set
  *   taskapi worker   one worker (the master execs these)
  *   taskapi migrate  apply the SQL migrations in TASKAPI_SQL_DIR to DATABASE_URL
+ *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench)
+ *   taskapi hash-rate [COST] [SECONDS]   bcrypt hashes per second on one core
  *   taskapi version
  */
 #include <fcgiapp.h>
@@ -13,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -20,8 +25,39 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: taskapi serve | worker | migrate | version\n");
+	fprintf(stderr, "usage: taskapi serve | worker | migrate | sql NAME | hash-rate [COST] [SECONDS] | version\n");
 	return 2;
+}
+
+static int print_sql(const char *name)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		if (strcmp(statements[i].name, name) == 0) {
+			printf("%s\n", statements[i].sql);
+			return 0;
+		}
+	}
+	fprintf(stderr, "taskapi: no statement named %s\n", name);
+	return 1;
+}
+
+/* The login ceiling: how many bcrypt verifications one core does per second. */
+static int hash_rate(int cost, double seconds)
+{
+	char hash[PASSWORD_HASH_MAX];
+	if (password_hash("Bench-password-1", cost, hash) != 0)
+		return 1;
+	struct timespec start, now;
+	long n = 0;
+	double elapsed;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		n += password_verify("Bench-password-1", hash);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	} while (elapsed < seconds);
+	printf("%.2f\n", (double)n / elapsed);
+	return 0;
 }
 
 /* With TASKAPI_LISTEN the master opens its own socket and puts it at fd 0. */
@@ -45,6 +81,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "sql") == 0)
+		return argc == 3 ? print_sql(argv[2]) : usage();
+	if (strcmp(cmd, "hash-rate") == 0)
+		return hash_rate(argc > 2 ? atoi(argv[2]) : 12, argc > 3 ? atof(argv[3]) : 3.0);
 	if (strcmp(cmd, "version") == 0) {
 		printf("taskapi %s\n", TASKAPI_BUILD_ID);
 		return 0;

@@ -9,7 +9,31 @@
 
 #define CALLER_CTE "WITH c AS (SELECT id, role, is_active FROM users WHERE id = $1::bigint) "
 #define CALLER_COLS "c.id, c.role, c.is_active"
-#define TASK_FILTER "($2::text IS NULL OR t.status = $2::text)"
+
+/*
+ * A page of tasks ($2 limit, $3 offset) with the total count, in one round trip.
+ * - Users see their own tasks, admins all: two branches gated by the caller's role
+ *   (one-time filters), each with its own index.
+ * - The user branch says owner_id BETWEEN c.id AND c.id, not "=": with an equality
+ *   the planner drops owner_id from the ordering and may walk the primary key in id
+ *   order filtering by owner, which reads the whole table for a user whose tasks are
+ *   recent. The range keeps (owner_id[, status], id) the only ordered path.
+ * - The count is a MATERIALIZED CTE so it runs once, not once per returned row.
+ */
+#define USER_TASKS(filter) "c.is_active AND c.role <> 'admin' AND t.owner_id BETWEEN c.id AND c.id" filter
+#define ALL_TASKS(filter) "c.is_active AND c.role = 'admin'" filter
+#define TASK_LIST_SQL(filter, user_order)                                                   \
+	CALLER_CTE ", n AS MATERIALIZED (SELECT "                                              \
+	"(SELECT count(*) FROM tasks t WHERE " USER_TASKS(filter) ") + "                       \
+	"(SELECT count(*) FROM tasks t WHERE " ALL_TASKS(filter) ") AS total FROM c) "         \
+	"SELECT " CALLER_COLS ", n.total, " TASK_COLS("p") " FROM c CROSS JOIN n "             \
+	"LEFT JOIN LATERAL ("                                                                  \
+	"(SELECT t.* FROM tasks t WHERE " USER_TASKS(filter) " ORDER BY " user_order           \
+	" LIMIT $2::bigint + $3::bigint) "                                                     \
+	"UNION ALL "                                                                           \
+	"(SELECT t.* FROM tasks t WHERE " ALL_TASKS(filter) " ORDER BY t.id"                   \
+	" LIMIT $2::bigint + $3::bigint) "                                                     \
+	"ORDER BY id LIMIT $2::bigint OFFSET $3::bigint) p ON true ORDER BY p.id"
 
 const struct statement statements[STMT_COUNT] = {
 	[STMT_CALLER] = {"caller", "SELECT id, role, is_active FROM users WHERE id = $1::bigint", 1, 1},
@@ -61,21 +85,9 @@ const struct statement statements[STMT_COUNT] = {
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
 
-	/* Users see their own tasks, admins all: two branches, each gated by the caller's role,
-	   so each can use its own index. */
-	[STMT_TASK_LIST] = {"task_list",
-		CALLER_CTE "SELECT " CALLER_COLS ", "
-		"(SELECT count(*) FROM tasks t WHERE c.is_active AND c.role <> 'admin' "
-		"   AND t.owner_id = c.id AND " TASK_FILTER ") + "
-		"(SELECT count(*) FROM tasks t WHERE c.is_active AND c.role = 'admin' AND " TASK_FILTER "), "
-		TASK_COLS("p") " FROM c LEFT JOIN LATERAL ("
-		"(SELECT t.* FROM tasks t WHERE c.is_active AND c.role <> 'admin' AND t.owner_id = c.id "
-		"   AND " TASK_FILTER " ORDER BY t.id LIMIT $3::bigint + $4::bigint) "
-		"UNION ALL "
-		"(SELECT t.* FROM tasks t WHERE c.is_active AND c.role = 'admin' AND " TASK_FILTER
-		"   ORDER BY t.id LIMIT $3::bigint + $4::bigint) "
-		"ORDER BY id LIMIT $3::bigint OFFSET $4::bigint) p ON true ORDER BY p.id",
-		4, 1},
+	[STMT_TASK_LIST] = {"task_list", TASK_LIST_SQL("", "t.owner_id, t.id"), 3, 1},
+	[STMT_TASK_LIST_STATUS] = {"task_list_status",
+		TASK_LIST_SQL(" AND t.status = $4::text", "t.owner_id, t.status, t.id"), 4, 1},
 
 	[STMT_TASK_GET] = {"task_get",
 		CALLER_CTE "SELECT " CALLER_COLS ", " TASK_COLS("t") " FROM c LEFT JOIN tasks t "
