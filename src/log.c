@@ -14,6 +14,7 @@
 #include "buf.h"
 
 static int log_fd = 2;
+static int log_pid; /* getpid() once per process, not once per line */
 static const char *current_request_id = "";
 
 int log_open(const char *path)
@@ -24,6 +25,7 @@ int log_open(const char *path)
 	if (log_fd > 2)
 		close(log_fd);
 	log_fd = fd;
+	log_pid = (int)getpid();
 	return 0;
 }
 
@@ -32,15 +34,25 @@ void log_set_request_id(const char *request_id)
 	current_request_id = request_id ? request_id : "";
 }
 
+/* The line being written: reused, so logging allocates nothing per request. */
+static struct buf line;
+
 static void line_start(struct buf *b, const char *level)
 {
+	/* The date and time to the second change once a second: format them once. */
+	static time_t cached_sec = -1;
+	static char cached[24];
 	struct timespec ts;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	buf_printf(b, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"pid\":%d",
-	           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	           ts.tv_nsec / 1000000, level, (int)getpid());
+	if (ts.tv_sec != cached_sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = ts.tv_sec;
+	}
+	buf_reset(b);
+	buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%d", cached,
+	           ts.tv_nsec / 1000000, level, log_pid ? log_pid : (int)getpid());
 }
 
 static void line_write(struct buf *b)
@@ -48,42 +60,42 @@ static void line_write(struct buf *b)
 	buf_puts(b, "}\n");
 	ssize_t w = write(log_fd, b->data, b->len);
 	(void)w;
-	buf_free(b);
+	buf_reset(b);
 }
 
 void log_request(const char *request_id, const char *method, const char *path, int status,
                  double duration_ms, long long user_id, size_t bytes)
 {
-	struct buf b = {0};
-	line_start(&b, "info");
-	buf_puts(&b, ",\"request_id\":");
-	buf_json_cstr(&b, request_id ? request_id : "");
-	buf_puts(&b, ",\"method\":");
-	buf_json_cstr(&b, method);
-	buf_puts(&b, ",\"path\":");
-	buf_json_str(&b, path, strnlen(path, 512));
-	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"user_id\":", status, duration_ms);
+	struct buf *b = &line;
+	line_start(b, "info");
+	buf_puts(b, ",\"request_id\":");
+	buf_json_cstr(b, request_id ? request_id : "");
+	buf_puts(b, ",\"method\":");
+	buf_json_cstr(b, method);
+	buf_puts(b, ",\"path\":");
+	buf_json_str(b, path, strnlen(path, 512));
+	buf_printf(b, ",\"status\":%d,\"duration_ms\":%.3f,\"user_id\":", status, duration_ms);
 	if (user_id > 0)
-		buf_printf(&b, "%lld", user_id);
+		buf_printf(b, "%lld", user_id);
 	else
-		buf_puts(&b, "null");
-	buf_printf(&b, ",\"bytes\":%zu", bytes);
-	line_write(&b);
+		buf_puts(b, "null");
+	buf_printf(b, ",\"bytes\":%zu", bytes);
+	line_write(b);
 }
 
 static void log_message(const char *level, const char *request_id, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	struct buf b = {0};
-	line_start(&b, level);
+	struct buf *b = &line;
+	line_start(b, level);
 	if (request_id && *request_id) {
-		buf_puts(&b, ",\"request_id\":");
-		buf_json_cstr(&b, request_id);
+		buf_puts(b, ",\"request_id\":");
+		buf_json_cstr(b, request_id);
 	}
-	buf_puts(&b, ",\"msg\":");
-	buf_json_cstr(&b, msg);
-	line_write(&b);
+	buf_puts(b, ",\"msg\":");
+	buf_json_cstr(b, msg);
+	line_write(b);
 }
 
 void log_error(const char *request_id, const char *fmt, ...)

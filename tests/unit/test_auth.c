@@ -289,6 +289,43 @@ static void test_token_without_exp_bad_invalid(void **state)
 	free(t);
 }
 
+/* The worker's verified-token cache must not change any answer. */
+static void test_token_cache_same_answers(void **state)
+{
+	(void)state;
+	char *t = valid_token(77);
+	struct token_claims c1, c2;
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c1), TOKEN_OK);
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c2), TOKEN_OK);
+	assert_int_equal(c2.user_id, 77);
+	assert_int_equal(c2.exp, c1.exp);
+	/* Cached, and still expired once its time has passed. */
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW + TTL, &c2), TOKEN_EXPIRED);
+	free(t);
+}
+
+static void test_token_cache_other_key_bad_invalid(void **state)
+{
+	(void)state;
+	char *t = valid_token(78);
+	struct token_claims c;
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c), TOKEN_OK);
+	assert_int_equal(auth_token_verify(t, other_key, OTHER_KEY_LEN, NOW, &c), TOKEN_INVALID);
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c), TOKEN_OK);
+	free(t);
+}
+
+static void test_token_cache_tampered_after_valid_bad_invalid(void **state)
+{
+	(void)state;
+	char *t = valid_token(79);
+	struct token_claims c;
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c), TOKEN_OK);
+	t[strlen(t) - 2] = t[strlen(t) - 2] == 'A' ? 'B' : 'A';
+	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c), TOKEN_INVALID);
+	free(t);
+}
+
 static void test_token_garbage_bad_invalid(void **state)
 {
 	(void)state;
@@ -714,6 +751,9 @@ int main(void)
 		cmocka_unit_test(test_token_string_user_id_bad_invalid),
 		cmocka_unit_test(test_token_without_exp_bad_invalid),
 		cmocka_unit_test(test_token_garbage_bad_invalid),
+		cmocka_unit_test(test_token_cache_same_answers),
+		cmocka_unit_test(test_token_cache_other_key_bad_invalid),
+		cmocka_unit_test(test_token_cache_tampered_after_valid_bad_invalid),
 		cmocka_unit_test(test_token_oversized_bad_invalid),
 		cmocka_unit_test(test_bearer_token_extracted),
 		cmocka_unit_test(test_bearer_scheme_case_insensitive),
