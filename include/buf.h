@@ -15,6 +15,10 @@ void buf_append(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a decimal integer (without printf: it is on every request's path). */
+void buf_put_int(struct buf *b, long long v);
+/* Appends the concatenation of the NULL-terminated list of strings. */
+void buf_cat(struct buf *b, ...) __attribute__((sentinel));
 /* Appends s (n bytes) as a quoted JSON string; NULL is written as null. */
 void buf_json_str(struct buf *b, const char *s, size_t n);
 void buf_json_cstr(struct buf *b, const char *s);

@@ -81,17 +81,21 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 		read_body(r, req, body);
 }
 
-/* The head is formatted here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
+/* The head is built here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
 static void write_response(FCGX_Request *r, const struct http_request *req,
                            const struct http_response *res, struct buf *head)
 {
 	buf_reset(head);
-	buf_printf(head, "Status: %d %s\r\n", res->status, http_status_text(res->status));
-	if (!res->no_body)
-		buf_printf(head, "Content-Type: application/json; charset=utf-8\r\nContent-Length: %zu\r\n",
-		           res->body.len);
+	buf_puts(head, "Status: ");
+	buf_put_int(head, res->status);
+	buf_cat(head, " ", http_status_text(res->status), "\r\n", NULL);
+	if (!res->no_body) {
+		buf_puts(head, "Content-Type: application/json; charset=utf-8\r\nContent-Length: ");
+		buf_put_int(head, (long long)res->body.len);
+		buf_puts(head, "\r\n");
+	}
 	if (req->request_id)
-		buf_printf(head, "X-Request-ID: %s\r\n", req->request_id);
+		buf_cat(head, "X-Request-ID: ", req->request_id, "\r\n", NULL);
 	buf_append(head, res->headers.data ? res->headers.data : "", res->headers.len);
 	buf_append(head, "\r\n", 2);
 	FCGX_PutStr(head->data, (int)head->len, r->out);

@@ -50,9 +50,11 @@ static void line_start(struct buf *b, const char *level)
 		strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts.tv_sec;
 	}
+	char millis[5] = {'.', (char)('0' + ts.tv_nsec / 100000000), (char)('0' + ts.tv_nsec / 10000000 % 10),
+	                  (char)('0' + ts.tv_nsec / 1000000 % 10), '\0'};
 	buf_reset(b);
-	buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%d", cached,
-	           ts.tv_nsec / 1000000, level, log_pid ? log_pid : (int)getpid());
+	buf_cat(b, "{\"time\":\"", cached, millis, "Z\",\"level\":\"", level, "\",\"pid\":", NULL);
+	buf_put_int(b, log_pid ? log_pid : (int)getpid());
 }
 
 static void line_write(struct buf *b)
@@ -74,12 +76,20 @@ void log_request(const char *request_id, const char *method, const char *path, i
 	buf_json_cstr(b, method);
 	buf_puts(b, ",\"path\":");
 	buf_json_str(b, path, strnlen(path, 512));
-	buf_printf(b, ",\"status\":%d,\"duration_ms\":%.3f,\"user_id\":", status, duration_ms);
+	/* Microseconds as milliseconds with three decimals, without printf's float path. */
+	long long us = (long long)(duration_ms * 1000.0 + 0.5);
+	char frac[5] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10), '\0'};
+	buf_puts(b, ",\"status\":");
+	buf_put_int(b, status);
+	buf_puts(b, ",\"duration_ms\":");
+	buf_put_int(b, us / 1000);
+	buf_cat(b, frac, ",\"user_id\":", NULL);
 	if (user_id > 0)
-		buf_printf(b, "%lld", user_id);
+		buf_put_int(b, user_id);
 	else
 		buf_puts(b, "null");
-	buf_printf(b, ",\"bytes\":%zu", bytes);
+	buf_puts(b, ",\"bytes\":");
+	buf_put_int(b, (long long)bytes);
 	line_write(b);
 }
 

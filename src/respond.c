@@ -213,7 +213,7 @@ static void put_bool(struct buf *b, PGresult *r, int row, int col)
 
 void json_user(struct buf *b, PGresult *r, int row, int col)
 {
-	buf_printf(b, "{\"id\":%s,\"email\":", PQgetvalue(r, row, col));
+	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"email\":", NULL);
 	put_text(b, r, row, col + 1);
 	buf_puts(b, ",\"username\":");
 	put_text(b, r, row, col + 2);
@@ -233,16 +233,16 @@ void json_user(struct buf *b, PGresult *r, int row, int col)
 void json_task(struct buf *b, PGresult *r, int row, int col)
 {
 	const char *status = PQgetvalue(r, row, col + 3);
-	buf_printf(b, "{\"id\":%s,\"title\":", PQgetvalue(r, row, col));
+	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"title\":", NULL);
 	put_text(b, r, row, col + 1);
 	buf_puts(b, ",\"description\":");
 	put_text(b, r, row, col + 2);
-	buf_printf(b, ",\"status\":\"%s\",\"priority\":", status);
+	buf_cat(b, ",\"status\":\"", status, "\",\"priority\":", NULL);
 	put_text(b, r, row, col + 4);
 	buf_puts(b, ",\"due_date\":");
 	put_time(b, r, row, col + 5);
-	buf_printf(b, ",\"is_completed\":%s,\"owner_id\":%s,\"created_at\":",
-	           strcmp(status, "completed") == 0 ? "true" : "false", PQgetvalue(r, row, col + 6));
+	buf_cat(b, ",\"is_completed\":", strcmp(status, "completed") == 0 ? "true" : "false",
+	        ",\"owner_id\":", PQgetvalue(r, row, col + 6), ",\"created_at\":", NULL);
 	put_time(b, r, row, col + 7);
 	buf_puts(b, ",\"updated_at\":");
 	put_time(b, r, row, col + 8);
