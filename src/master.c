@@ -174,6 +174,9 @@ static void drain_all(void)
 int master_run(const char *self)
 {
 	self_path = self;
+	/* libldap (pulled in by libpq) links GnuTLS, whose constructor initializes it in
+	   every process: ~1 MB of resident memory per worker that no request uses. */
+	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
