@@ -103,8 +103,19 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
 }
 
-static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body,
-                      struct buf *head)
+/* Reads what is left of the request's input up to its end; 0 when it got there. */
+static int drain_input(FCGX_Request *r)
+{
+	char chunk[4096];
+	int got;
+	while ((got = FCGX_GetStr(chunk, sizeof chunk, r->in)) > 0)
+		;
+	return FCGX_HasSeenEOF(r->in) == EOF ? 0 : -1;
+}
+
+/* Serves one request; returns 0 when its input was read to the end. */
+static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body,
+                     struct buf *head)
 {
 	struct timespec start;
 	struct http_request req;
@@ -120,6 +131,7 @@ static void serve_one(FCGX_Request *r, struct arena *a, struct http_response *re
 	log_request(req.request_id, req.method_name, req.path, res->status, elapsed_ms(&start), user_id,
 	            res->body.len);
 	log_set_request_id(NULL);
+	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
 }
 
 int worker_run(void)
@@ -150,7 +162,12 @@ int worker_run(void)
 			break;
 		}
 		http_response_reset(&res);
-		serve_one(&r, &arena, &res, &body, &head);
+		/* libfcgi closes a connection gracefully (shutdown, then wait up to 2 s for the
+		   web server to close first), which keeps the worker from its next request.
+		   When the request was read to its end nothing is left to reset: detaching
+		   makes FCGX_Finish_r close at once. */
+		if (serve_one(&r, &arena, &res, &body, &head) == 0)
+			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
 		arena_reset(&arena);
 		buf_reset(&body);
