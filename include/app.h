@@ -5,8 +5,16 @@
 #include "arena.h"
 #include "http.h"
 
-/* Fills res for req; *user_id gets the authenticated caller (0 if none), for the log. */
+/* What the log and the metrics need to know about a request once it is answered. */
+struct app_outcome {
+	long long user_id; /* the authenticated caller, 0 if none */
+	int route;         /* index in routes[] of the matched route, -1 when none matched */
+};
+
+/* Fills res for req, and out. */
 void app_handle(const struct http_request *req, struct http_response *res, struct arena *a,
-                long long *user_id);
+                struct app_outcome *out);
+/* The route label of an outcome: the route's pattern, or "unmatched". */
+const char *app_route_label(int route);
 
 #endif

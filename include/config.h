@@ -7,6 +7,7 @@
 struct config {
 	int development;            /* APP_ENV=development */
 	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
+	const char *read_database_url; /* READ_DATABASE_URL; "" when no replica is configured */
 	unsigned char *jwt_secret;  /* JWT_SECRET or the contents of JWT_SECRET_FILE */
 	size_t jwt_secret_len;
 	long long token_ttl;        /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */
@@ -14,10 +15,12 @@ struct config {
 	int allow_admin_registration;
 	const char *cors_origins;   /* comma-separated */
 	int workers;
-	const char *log_file;
+	const char *log_file;       /* "-" means stderr */
+	int log_level;              /* enum log_level, from TASKAPI_LOG_LEVEL */
 	const char *sql_dir;
 	int db_connect_timeout;     /* seconds */
 	int db_retry_after;         /* seconds, in the 503's Retry-After */
+	long long metrics_refresh_ms; /* business gauges are re-read at most this often */
 };
 
 extern struct config cfg;

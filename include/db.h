@@ -22,6 +22,9 @@ enum stmt_id {
 	STMT_TASK_GET,
 	STMT_TASK_UPDATE,
 	STMT_TASK_DELETE,
+	STMT_READY,
+	STMT_METRICS_COUNTS,
+	STMT_REPLICA_LAG,
 	STMT_COUNT
 };
 
@@ -50,6 +53,14 @@ enum db_status db_connect(void);
 enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
                       const char **constraint);
 void db_close(void);
+
+/*
+ * On the READ_DATABASE_URL connection (opened on first use, reopened with backoff):
+ * whether the server is in recovery, and its replay lag in seconds (-1 when unknown).
+ * DB_UNAVAILABLE when the replica cannot be reached.
+ */
+enum db_status db_replica_lag(int *in_recovery, double *lag_seconds);
+void db_replica_close(void);
 
 /* `taskapi migrate`: applies dir/NNN_*.sql in order, each once, recorded in schema_migrations. */
 int db_migrate(const char *conninfo, const char *dir);

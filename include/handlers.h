@@ -12,6 +12,8 @@
 #include "problems.h"
 #include "router.h"
 
+#define API_VERSION "1.0.0"
+
 struct ctx {
 	const struct http_request *req;
 	struct http_response *res;
@@ -25,11 +27,18 @@ struct ctx {
 	struct json_object *body; /* the parsed body, released when the request ends */
 };
 
+/* The route table (src/routes.c): a route's index there is its metrics slot and its
+   pattern is its route label, in /metrics and in the log. */
 extern const struct route routes[];
+extern const int routes_count;
 
 /* ==== Service ==== */
 void service_root(struct ctx *c);
 void service_health(struct ctx *c);
+/* Readiness: the primary answers a trivial statement (and the replica's lag, when one is set). */
+void service_ready(struct ctx *c);
+/* Prometheus text format for the whole pool (src/metrics.c). */
+void service_metrics(struct ctx *c);
 
 /* ==== Auth ==== */
 void auth_register(struct ctx *c);

@@ -43,7 +43,8 @@ struct http_response {
 	int status;
 	struct buf headers; /* extra header lines, each ending in \r\n */
 	struct buf body;
-	int no_body; /* 204 and preflights */
+	int no_body;              /* 204 and preflights */
+	const char *content_type; /* NULL: application/json; charset=utf-8 */
 };
 
 enum http_method http_method_parse(const char *name);
@@ -59,5 +60,9 @@ void http_error(struct http_response *r, int status, const char *message);
 void http_unauthorized(struct http_response *r, const char *message);
 void http_no_content(struct http_response *r);
 void http_response_reset(struct http_response *r);
+
+#define HTTP_REQUEST_ID_MAX 128
+/* 1 when s is a sane request id: 1..HTTP_REQUEST_ID_MAX of [A-Za-z0-9._:-] (as NGINX's map). */
+int http_request_id_valid(const char *s);
 
 #endif

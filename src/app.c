@@ -32,17 +32,26 @@ static void preflight(const struct http_request *req, struct http_response *res)
 	http_no_content(res);
 }
 
+const char *app_route_label(int route)
+{
+	return route >= 0 && route < routes_count ? routes[route].pattern : "unmatched";
+}
+
 void app_handle(const struct http_request *req, struct http_response *res, struct arena *a,
-                long long *user_id)
+                struct app_outcome *out)
 {
 	struct route_match match;
-	*user_id = 0;
+	out->user_id = 0;
+	out->route = -1;
+	enum route_result found = router_match(routes, req->path, req->method, &match);
+	if (found != ROUTE_NOT_FOUND)
+		out->route = (int)(match.route - routes);
 	cors_headers(req, res);
 	if (req->method == HTTP_OPTIONS && req->origin && req->preflight_method) {
 		preflight(req, res);
 		return;
 	}
-	switch (router_match(routes, req->path, req->method, &match)) {
+	switch (found) {
 	case ROUTE_NOT_FOUND:
 		http_error(res, 404, "Not Found");
 		return;
@@ -59,5 +68,5 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 	struct ctx c = {.req = req, .res = res, .arena = a, .match = &match};
 	match.handler(&c);
 	json_object_put(c.body);
-	*user_id = c.user_id;
+	out->user_id = c.user_id;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 struct config cfg;
 
 /* Obvious development default; every other profile refuses it. */
@@ -86,24 +88,33 @@ int config_load(struct config *c, char *err, size_t errlen)
 	const char *env = env_or("APP_ENV", "production");
 	c->development = strcmp(env, "development") == 0;
 	c->database_url = env_or("DATABASE_URL", "");
+	c->read_database_url = env_or("READ_DATABASE_URL", "");
 	c->cors_origins = env_or("CORS_ORIGINS", "http://localhost:3000,http://localhost:5173");
 	c->log_file = env_or("TASKAPI_LOG_FILE", "var/log/taskapi.log");
+	const char *level = env_or("TASKAPI_LOG_LEVEL", "info");
+	c->log_level = log_level_parse(level);
+	if (c->log_level < 0) {
+		snprintf(err, errlen, "TASKAPI_LOG_LEVEL must be error, warn, info or debug (got \"%s\")", level);
+		return -1;
+	}
 	c->sql_dir = env_or("TASKAPI_SQL_DIR", "sql");
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
 
-	long ttl, cost, workers, timeout, retry;
+	long ttl, cost, workers, timeout, retry, refresh;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600, &ttl, err, errlen) ||
 	    env_int("BCRYPT_COST", 12, 4, 31, &cost, err, errlen) ||
 	    env_int("TASKAPI_WORKERS", 2 * (cores > 0 ? cores : 1), 1, 512, &workers, err, errlen) ||
 	    env_int("DB_CONNECT_TIMEOUT", 3, 1, 60, &timeout, err, errlen) ||
-	    env_int("DB_RETRY_AFTER", 1, 1, 3600, &retry, err, errlen))
+	    env_int("DB_RETRY_AFTER", 1, 1, 3600, &retry, err, errlen) ||
+	    env_int("TASKAPI_METRICS_REFRESH", 5, 1, 3600, &refresh, err, errlen))
 		return -1;
 	c->token_ttl = ttl * 60;
 	c->bcrypt_cost = (int)cost;
 	c->workers = (int)workers;
 	c->db_connect_timeout = (int)timeout;
 	c->db_retry_after = (int)retry;
+	c->metrics_refresh_ms = refresh * 1000;
 	return load_secret(c, err, errlen);
 }
 

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -18,12 +19,20 @@ static PGconn *conn;
 static long long next_attempt_ms; /* no connection attempt before this (monotonic) */
 static long long backoff_ms;
 static char constraint_name[64];
+static int troubled; /* a connection was lost or an attempt failed since the last success */
 
 static long long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
 static PGconn *open_connection(const char *conninfo)
@@ -42,6 +51,7 @@ static void connection_lost(void)
 {
 	PQfinish(conn);
 	conn = NULL;
+	troubled = 1;
 	backoff_ms = backoff_ms ? backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (backoff_ms > BACKOFF_MAX_MS)
 		backoff_ms = BACKOFF_MAX_MS;
@@ -56,8 +66,10 @@ static int prepare_all(void)
 	for (int i = 0; ok && i < STMT_COUNT; i++) {
 		r = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
 		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
+		if (!ok) {
 			log_error(NULL, "db: preparing %s: %s", statements[i].name, PQerrorMessage(conn));
+			metrics_db_error(METRICS_DB_QUERY);
+		}
 		PQclear(r);
 	}
 	return ok ? 0 : -1;
@@ -73,6 +85,7 @@ enum db_status db_connect(void)
 	conn = open_connection(cfg.database_url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		log_error(NULL, "db: connect: %s", PQerrorMessage(conn));
+		metrics_db_error(METRICS_DB_CONNECT);
 		connection_lost();
 		return DB_UNAVAILABLE;
 	}
@@ -80,6 +93,13 @@ enum db_status db_connect(void)
 		connection_lost();
 		return DB_ERROR;
 	}
+	if (troubled) {
+		metrics_db_reconnect();
+		log_info("db: connected again");
+	} else {
+		log_debug("db: connected");
+	}
+	troubled = 0;
 	backoff_ms = 0;
 	return DB_OK;
 }
@@ -93,6 +113,7 @@ static enum db_status classify(PGresult *r, const char *name)
 	if (PQstatus(conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
 		log_error(NULL, "db: %s: connection lost: %s", name, PQerrorMessage(conn));
+		metrics_db_error(METRICS_DB_LOST);
 		return DB_UNAVAILABLE;
 	}
 	if (strcmp(state, "23505") == 0) {
@@ -101,6 +122,7 @@ static enum db_status classify(PGresult *r, const char *name)
 		return DB_UNIQUE;
 	}
 	log_error(NULL, "db: %s: %s %s", name, state, PQresultErrorMessage(r));
+	metrics_db_error(METRICS_DB_QUERY);
 	return DB_ERROR;
 }
 
@@ -112,7 +134,10 @@ enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res
 		enum db_status st = db_connect();
 		if (st != DB_OK)
 			return st;
+		struct timespec start;
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		PGresult *r = PQexecPrepared(conn, s->name, s->nparams, params, NULL, NULL, 0);
+		metrics_db_query(id, seconds_since(&start));
 		st = classify(r, s->name);
 		if (st == DB_OK) {
 			*res = r;
@@ -135,6 +160,71 @@ void db_close(void)
 {
 	PQfinish(conn);
 	conn = NULL;
+	db_replica_close();
+}
+
+/* ==== Replica (readiness only) ==== */
+
+/* A connection to READ_DATABASE_URL with its own backoff, so a replica that is away
+   costs /health/ready one failed attempt per backoff period, not a timeout each time. */
+static PGconn *replica;
+static long long replica_next_ms, replica_backoff_ms;
+
+static void replica_lost(void)
+{
+	PQfinish(replica);
+	replica = NULL;
+	replica_backoff_ms = replica_backoff_ms ? replica_backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (replica_backoff_ms > BACKOFF_MAX_MS)
+		replica_backoff_ms = BACKOFF_MAX_MS;
+	replica_next_ms = now_ms() + replica_backoff_ms;
+}
+
+static int replica_connect(void)
+{
+	if (replica && PQstatus(replica) == CONNECTION_OK)
+		return 0;
+	if (now_ms() < replica_next_ms)
+		return -1;
+	PQfinish(replica);
+	replica = open_connection(cfg.read_database_url);
+	const struct statement *s = &statements[STMT_REPLICA_LAG];
+	PGresult *r = PQstatus(replica) == CONNECTION_OK
+	                  ? PQprepare(replica, s->name, s->sql, s->nparams, NULL)
+	                  : NULL;
+	int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		log_warn("db: replica: %s", PQerrorMessage(replica));
+		replica_lost();
+		return -1;
+	}
+	replica_backoff_ms = 0;
+	return 0;
+}
+
+enum db_status db_replica_lag(int *in_recovery, double *lag_seconds)
+{
+	if (replica_connect() != 0)
+		return DB_UNAVAILABLE;
+	const struct statement *s = &statements[STMT_REPLICA_LAG];
+	PGresult *r = PQexecPrepared(replica, s->name, 0, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		log_warn("db: replica: %s", PQerrorMessage(replica));
+		PQclear(r);
+		replica_lost();
+		return DB_UNAVAILABLE;
+	}
+	*in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
+	*lag_seconds = PQgetisnull(r, 0, 1) ? -1 : strtod(PQgetvalue(r, 0, 1), NULL);
+	PQclear(r);
+	return DB_OK;
+}
+
+void db_replica_close(void)
+{
+	PQfinish(replica);
+	replica = NULL;
 }
 
 /* ==== Migrations ==== */

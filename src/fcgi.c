@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static volatile sig_atomic_t stopping;
@@ -90,7 +93,9 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 	buf_put_int(head, res->status);
 	buf_cat(head, " ", http_status_text(res->status), "\r\n", NULL);
 	if (!res->no_body) {
-		buf_puts(head, "Content-Type: application/json; charset=utf-8\r\nContent-Length: ");
+		buf_cat(head, "Content-Type: ",
+		        res->content_type ? res->content_type : "application/json; charset=utf-8",
+		        "\r\nContent-Length: ", NULL);
 		buf_put_int(head, (long long)res->body.len);
 		buf_puts(head, "\r\n");
 	}
@@ -101,6 +106,23 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 	FCGX_PutStr(head->data, (int)head->len, r->out);
 	if (!res->no_body && req->method != HTTP_HEAD)
 		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
+}
+
+/*
+ * NGINX passes its $request_id, or the client's X-Request-ID when that is a sane token.
+ * Reached without NGINX (or given something unsafe for a header), the worker makes one
+ * of the same shape: 32 hex digits.
+ */
+static const char *request_id(const char *given, char made[33])
+{
+	if (given && http_request_id_valid(given))
+		return given;
+	static unsigned long long seq;
+	unsigned long long rnd[2] = {0, 0};
+	if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) /* not seeded yet */
+		rnd[0] = (unsigned long long)getpid() << 32 | (unsigned long long)time(NULL);
+	snprintf(made, 33, "%016llx%016llx", rnd[0], rnd[1] + ++seq);
+	return made;
 }
 
 /* Reads what is left of the request's input up to its end; 0 when it got there. */
@@ -119,17 +141,22 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 {
 	struct timespec start;
 	struct http_request req;
-	long long user_id = 0;
+	struct app_outcome out = {0, -1};
+	char made_id[33];
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	metrics_request_begin();
 	parse_request(r, &req, body);
+	req.request_id = request_id(req.request_id, made_id);
 	log_set_request_id(req.request_id);
 	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
 		http_error(res, 413, "Request body too large");
 	else
-		app_handle(&req, res, a, &user_id);
+		app_handle(&req, res, a, &out);
 	write_response(r, &req, res, head);
-	log_request(req.request_id, req.method_name, req.path, res->status, elapsed_ms(&start), user_id,
-	            res->body.len);
+	double ms = elapsed_ms(&start);
+	metrics_request_end(req.method, out.route, res->status, ms / 1e3);
+	log_request(req.request_id, req.method_name, req.path, app_route_label(out.route), res->status,
+	            ms, out.user_id, res->body.len);
 	log_set_request_id(NULL);
 	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
 }
@@ -143,6 +170,8 @@ int worker_run(void)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (metrics_attach() != 0)
+		log_error(NULL, "worker: metrics unavailable");
 	if (FCGX_Init() != 0) {
 		log_error(NULL, "worker: FCGX_Init failed");
 		return 1;
@@ -174,6 +203,7 @@ int worker_run(void)
 	}
 	FCGX_Free(&r, 1);
 	db_close();
+	metrics_detach();
 	arena_free(&arena);
 	buf_free(&res.headers);
 	buf_free(&res.body);

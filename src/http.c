@@ -85,6 +85,20 @@ void http_response_reset(struct http_response *r)
 {
 	r->status = 200;
 	r->no_body = 0;
+	r->content_type = NULL;
 	buf_reset(&r->headers);
 	buf_reset(&r->body);
+}
+
+int http_request_id_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s && s[n]; n++) {
+		char ch = s[n];
+		if (n >= HTTP_REQUEST_ID_MAX ||
+		    !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '.' || ch == '_' || ch == ':' || ch == '-'))
+			return 0;
+	}
+	return n > 0;
 }

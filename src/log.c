@@ -1,6 +1,7 @@
 /*
  * The pool's log. spawn-fcgi points stdout/stderr at /dev/null, so every process of
- * the pool appends to one file; each line is a single write(2) on an O_APPEND fd.
+ * the pool appends to one file (or to stderr when told so, for a supervisor that
+ * collects it); each line is a single write(2) on an O_APPEND fd.
  */
 #include "log.h"
 
@@ -15,18 +16,36 @@
 
 static int log_fd = 2;
 static int log_pid; /* getpid() once per process, not once per line */
+static enum log_level max_level = LOG_INFO;
 static const char *current_request_id = "";
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 int log_open(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
+	int fd = 2;
+	if (strcmp(path, "-") != 0) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (fd < 0)
+			return -1;
+	}
 	if (log_fd > 2)
 		close(log_fd);
 	log_fd = fd;
 	log_pid = (int)getpid();
 	return 0;
+}
+
+void log_set_level(enum log_level level)
+{
+	max_level = level;
+}
+
+int log_level_parse(const char *name)
+{
+	for (int i = LOG_ERROR; i <= LOG_DEBUG; i++)
+		if (name && strcmp(name, level_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 void log_set_request_id(const char *request_id)
@@ -37,7 +56,7 @@ void log_set_request_id(const char *request_id)
 /* The line being written: reused, so logging allocates nothing per request. */
 static struct buf line;
 
-static void line_start(struct buf *b, const char *level)
+static void line_start(struct buf *b, enum log_level level)
 {
 	/* The date and time to the second change once a second: format them once. */
 	static time_t cached_sec = -1;
@@ -53,7 +72,7 @@ static void line_start(struct buf *b, const char *level)
 	char millis[5] = {'.', (char)('0' + ts.tv_nsec / 100000000), (char)('0' + ts.tv_nsec / 10000000 % 10),
 	                  (char)('0' + ts.tv_nsec / 1000000 % 10), '\0'};
 	buf_reset(b);
-	buf_cat(b, "{\"time\":\"", cached, millis, "Z\",\"level\":\"", level, "\",\"pid\":", NULL);
+	buf_cat(b, "{\"time\":\"", cached, millis, "Z\",\"level\":\"", level_names[level], "\",\"pid\":", NULL);
 	buf_put_int(b, log_pid ? log_pid : (int)getpid());
 }
 
@@ -65,11 +84,14 @@ static void line_write(struct buf *b)
 	buf_reset(b);
 }
 
-void log_request(const char *request_id, const char *method, const char *path, int status,
-                 double duration_ms, long long user_id, size_t bytes)
+void log_request(const char *request_id, const char *method, const char *path, const char *route,
+                 int status, double duration_ms, long long user_id, size_t bytes)
 {
+	enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
+	if (level > max_level)
+		return;
 	struct buf *b = &line;
-	line_start(b, "info");
+	line_start(b, level);
 	buf_puts(b, ",\"request_id\":");
 	buf_json_cstr(b, request_id ? request_id : "");
 	buf_puts(b, ",\"method\":");
@@ -90,11 +112,15 @@ void log_request(const char *request_id, const char *method, const char *path, i
 		buf_puts(b, "null");
 	buf_puts(b, ",\"bytes\":");
 	buf_put_int(b, (long long)bytes);
+	buf_puts(b, ",\"route\":");
+	buf_json_cstr(b, route);
 	line_write(b);
 }
 
-static void log_message(const char *level, const char *request_id, const char *fmt, va_list ap)
+static void log_message(enum log_level level, const char *request_id, const char *fmt, va_list ap)
 {
+	if (level > max_level)
+		return;
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	struct buf *b = &line;
@@ -112,14 +138,19 @@ void log_error(const char *request_id, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_message("error", request_id ? request_id : current_request_id, fmt, ap);
+	log_message(LOG_ERROR, request_id ? request_id : current_request_id, fmt, ap);
 	va_end(ap);
 }
 
-void log_info(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_message("info", NULL, fmt, ap);
-	va_end(ap);
-}
+#define LOG_AT(name, level)                                          \
+	void name(const char *fmt, ...)                                  \
+	{                                                                \
+		va_list ap;                                                  \
+		va_start(ap, fmt);                                           \
+		log_message(level, current_request_id, fmt, ap);             \
+		va_end(ap);                                                  \
+	}
+
+LOG_AT(log_warn, LOG_WARN)
+LOG_AT(log_info, LOG_INFO)
+LOG_AT(log_debug, LOG_DEBUG)

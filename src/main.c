@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 		return db_migrate(cfg.database_url, cfg.sql_dir) == 0 ? 0 : 1;
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0)
 		return usage();
+	log_set_level((enum log_level)cfg.log_level);
 	if (log_open(cfg.log_file) != 0)
 		fprintf(stderr, "taskapi: cannot open log file %s; logging to stderr\n", cfg.log_file);
 	if (strcmp(cmd, "worker") == 0)

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 #define DRAIN_TIMEOUT_MS 10000
@@ -105,6 +106,7 @@ static void reap(void)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct slot *s = slot_of(pid);
+		metrics_worker_exited(pid, s != NULL);
 		if (!s)
 			continue; /* a replaced worker finishing its drain */
 		describe_exit(pid, status);
@@ -128,10 +130,11 @@ static void wait_exit(pid_t pid)
 		if (now_ms() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			return;
+			break;
 		}
 		sleep_ms(10);
 	}
+	metrics_worker_exited(pid, 0);
 }
 
 /* SIGHUP: one at a time, start the new worker, then drain the old one. */
@@ -158,6 +161,8 @@ static void drain_all(void)
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
 		if (pid < 0 && errno == ECHILD)
 			return;
+		if (pid > 0)
+			metrics_worker_exited(pid, 0);
 		if (now_ms() > deadline) {
 			for (int i = 0; i < nslots; i++)
 				if (slots[i].pid > 0)
@@ -188,6 +193,8 @@ int master_run(const char *self)
 	slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots)
 		return 1;
+	if (metrics_create() != 0)
+		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
 	log_info("master: starting %d workers (build %s)", nslots, TASKAPI_BUILD_ID);
 	for (int i = 0; i < nslots; i++)
 		fill_slot(&slots[i]);
@@ -200,9 +207,13 @@ int master_run(const char *self)
 			continue;
 		}
 		long long now = now_ms();
-		for (int i = 0; i < nslots; i++)
+		int alive = 0;
+		for (int i = 0; i < nslots; i++) {
 			if (slots[i].pid == 0 && now >= slots[i].respawn_at_ms)
 				fill_slot(&slots[i]);
+			alive += slots[i].pid > 0;
+		}
+		metrics_workers_alive(alive);
 		sleep_ms(50);
 	}
 	log_info("master: draining");

@@ -148,6 +148,7 @@ PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *
 		break;
 	case DB_UNAVAILABLE: {
 		char retry[16];
+		log_warn("db: %s: no database connection, answering 503", statements[id].name);
 		snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
 		http_error(c->res, 503, "Service temporarily unavailable");
 		http_header(c->res, "Retry-After", retry);

@@ -9,6 +9,8 @@
 const struct route routes[] = {
 	{"/", {GET(service_root)}},
 	{"/health", {GET(service_health)}},
+	{"/health/ready", {GET(service_ready)}},
+	{"/metrics", {GET(service_metrics)}},
 	{"/api/v1/auth/register", {POST(auth_register)}},
 	{"/api/v1/auth/register-admin", {POST(auth_register_admin)}},
 	{"/api/v1/auth/login", {POST(auth_login)}},
@@ -19,3 +21,7 @@ const struct route routes[] = {
 	{"/api/v1/tasks/{id}", {GET(task_get), PUT(task_update), DELETE(task_delete)}},
 	{NULL, {0}},
 };
+
+const int routes_count = (int)(sizeof routes / sizeof *routes) - 1;
+_Static_assert(sizeof routes / sizeof *routes - 1 <= ROUTES_MAX,
+               "more routes than the metrics segment holds: raise ROUTES_MAX");

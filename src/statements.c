@@ -114,4 +114,25 @@ const struct statement statements[STMT_COUNT] = {
 		"AND (t.owner_id = c.id OR c.role = 'admin') RETURNING t.id) "
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
 		2, 0},
+
+	/* ==== Operations ==== */
+
+	/* /health/ready: the primary answers. */
+	[STMT_READY] = {"ready", "SELECT 1", 0, 1},
+
+	/* The business gauges of /metrics, read at most every TASKAPI_METRICS_REFRESH seconds per
+	   host: users, then tasks by status in the order of metrics_task_statuses. */
+	[STMT_METRICS_COUNTS] = {"metrics_counts",
+		"SELECT (SELECT count(*) FROM users), "
+		"count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = 'in_progress'), "
+		"count(*) FILTER (WHERE status = 'completed') FROM tasks",
+		0, 1},
+
+	/* On the replica (READ_DATABASE_URL) only: in recovery, and the replay lag in seconds,
+	   0 when everything received is replayed (an idle primary is not lag). */
+	[STMT_REPLICA_LAG] = {"replica_lag",
+		"SELECT pg_is_in_recovery(), CASE WHEN NOT pg_is_in_recovery() THEN NULL "
+		"WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+		"ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END",
+		0, 1},
 };
