@@ -59,6 +59,8 @@ void metrics_db_reconnect(void);
  */
 int metrics_business_due(long long interval_ms);
 void metrics_business_set(long long users, const long long tasks[METRICS_TASK_STATUSES]);
+/* The outcome of that refresh's query: db_up, the pool's periodic probe of the primary. */
+void metrics_db_up(int up);
 
 /* Appends the text exposition format (0.0.4) of every metric to out. */
 void metrics_render(struct buf *out);

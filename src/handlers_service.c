@@ -65,7 +65,9 @@ void service_ready(struct ctx *c)
 static void refresh_business(void)
 {
 	PGresult *r = NULL;
-	if (db_run(STMT_METRICS_COUNTS, NULL, &r, NULL) != DB_OK)
+	enum db_status st = db_run(STMT_METRICS_COUNTS, NULL, &r, NULL);
+	metrics_db_up(st == DB_OK);
+	if (st != DB_OK)
 		return;
 	long long tasks[METRICS_TASK_STATUSES];
 	for (int i = 0; i < METRICS_TASK_STATUSES; i++)

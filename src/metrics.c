@@ -84,6 +84,7 @@ struct metrics_shm {
 
 	_Atomic long long business_at_ms; /* monotonic time of the last refresh claim */
 	_Atomic int business_valid;       /* set once a refresh has succeeded */
+	_Atomic int db_up;                /* 0 before the first probe, then 1 up / 2 down */
 	_Atomic long long users;
 	_Atomic long long tasks[METRICS_TASK_STATUSES];
 };
@@ -336,6 +337,12 @@ void metrics_business_set(long long users, const long long tasks[METRICS_TASK_ST
 	atomic_store(&shm->business_valid, 1);
 }
 
+void metrics_db_up(int up)
+{
+	if (shm)
+		atomic_store(&shm->db_up, up ? 1 : 2);
+}
+
 /* ==== Rendering ==== */
 
 static void family(struct buf *out, const char *name, const char *type, const char *help)
@@ -451,6 +458,12 @@ static void render_db(struct buf *out)
 	family(out, "db_reconnects_total", "counter",
 	       "Database connections opened again after a loss or a failed attempt.");
 	buf_printf(out, "db_reconnects_total %llu\n", (unsigned long long)load(&shm->db_reconnects));
+	int up = atomic_load(&shm->db_up);
+	if (up) {
+		family(out, "db_up", "gauge",
+		       "1 when the last periodic query of the primary (the business gauges') succeeded.");
+		buf_printf(out, "db_up %d\n", up == 1);
+	}
 }
 
 /* users_total and tasks_total are gauges; they are typed untyped because promtool's lint

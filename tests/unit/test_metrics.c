@@ -175,16 +175,24 @@ static void test_business_gauges_refresh_once_per_interval(void **state)
 	(void)state;
 	char *t = render();
 	assert_null(strstr(t, "users_total")); /* nothing shown before the first refresh */
+	assert_null(strstr(t, "db_up"));
 	free(t);
 	assert_int_equal(metrics_business_due(60000), 1);
 	assert_int_equal(metrics_business_due(60000), 0); /* claimed: others use the cache */
 	const long long tasks[METRICS_TASK_STATUSES] = {4, 5, 6};
 	metrics_business_set(7, tasks);
+	metrics_db_up(1);
 	t = render();
+	assert_true(sample(t, "db_up") == 1);
 	assert_true(sample(t, "users_total") == 7);
 	assert_true(sample(t, "tasks_total{status=\"todo\"}") == 4);
 	assert_true(sample(t, "tasks_total{status=\"in_progress\"}") == 5);
 	assert_true(sample(t, "tasks_total{status=\"completed\"}") == 6);
+	free(t);
+	metrics_db_up(0); /* a failed refresh: the cached values stay, db_up says why */
+	t = render();
+	assert_true(sample(t, "db_up") == 0);
+	assert_true(sample(t, "users_total") == 7);
 	free(t);
 	usleep(5000);
 	assert_int_equal(metrics_business_due(1), 1); /* older than 1 ms: due again */
