@@ -25,8 +25,6 @@ trap cleanup EXIT
 
 target=${BASE_URL#http://}
 target=${target%%/*}
-port=$("$REPO/scripts/free-port")
-prom=http://127.0.0.1:$port
 cat >"$_T/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -38,10 +36,31 @@ scrape_configs:
     static_configs:
       - targets: ['$target']
 EOF
-mkdir -p "$_T/data"
-/usr/bin/prometheus --config.file="$_T/prometheus.yml" --storage.tsdb.path="$_T/data" \
-	--web.listen-address="127.0.0.1:$port" --log.level=warn >"$_T/prometheus.log" 2>&1 &
-prom_pid=$!
+# Started on a free port; if that port is taken before Prometheus binds it (other tests
+# run on this machine), Prometheus exits and another port is tried.
+for _ in 1 2 3; do
+	port=$("$REPO/scripts/free-port")
+	prom=http://127.0.0.1:$port
+	rm -rf "$_T/data"
+	mkdir -p "$_T/data"
+	/usr/bin/prometheus --config.file="$_T/prometheus.yml" --storage.tsdb.path="$_T/data" \
+		--web.listen-address="127.0.0.1:$port" --log.level=warn >"$_T/prometheus.log" 2>&1 &
+	prom_pid=$!
+	for _ in $(seq 100); do
+		curl -fs -o /dev/null "$prom/-/ready" && break 2
+		kill -0 "$prom_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$prom_pid" 2>/dev/null
+	wait "$prom_pid" 2>/dev/null
+	prom_pid=""
+done
+if [ -n "$prom_pid" ]; then
+	ok "Prometheus runs on 127.0.0.1:$port"
+else
+	fail "Prometheus runs on a free loopback port" "$(tail -n 5 "$_T/prometheus.log")"
+	finish
+fi
 
 # Traffic while Prometheus scrapes, so rates and quantiles have something to show.
 (

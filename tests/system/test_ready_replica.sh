@@ -29,7 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rport=$("$REPO/scripts/free-port")
 if "${as[@]}" "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$rdir/data" -R \
 	-X stream -c fast >"$_T/basebackup.log" 2>&1; then
 	ok "pg_basebackup made a standby of the test cluster"
@@ -37,16 +36,25 @@ else
 	fail "pg_basebackup made a standby of the test cluster" "$(tail -n 5 "$_T/basebackup.log")"
 	finish
 fi
-# The copied taskapi.conf names the primary's port and socket dir: the replica gets its own.
+# The copied taskapi.conf names the primary's port and socket dir: the replica gets its
+# own. A free port can be taken before the server binds it (other tests run on this
+# machine): then another one is tried.
 "${as[@]}" mkdir -p "$rdir/run"
-"${as[@]}" tee "$rdir/data/taskapi.conf" >/dev/null <<CONF
+for _ in 1 2 3; do
+	rport=$("$REPO/scripts/free-port")
+	"${as[@]}" tee "$rdir/data/taskapi.conf" >/dev/null <<CONF
 listen_addresses = '127.0.0.1'
 port = $rport
 unix_socket_directories = '$rdir/run'
 max_connections = 200  # a hot standby needs at least the primary's
 CONF
-if "${as[@]}" "$bin/pg_ctl" start -D "$rdir/data" -l "$rdir/pg.log" -w -t 30 -s >/dev/null 2>&1; then
-	replica_started=1
+	if "${as[@]}" "$bin/pg_ctl" start -D "$rdir/data" -l "$rdir/pg.log" -w -t 30 -s >/dev/null 2>&1; then
+		replica_started=1
+		break
+	fi
+	grep -q 'could not bind' "$rdir/pg.log" || break
+done
+if [ -n "$replica_started" ]; then
 	ok "the replica runs on 127.0.0.1:$rport"
 else
 	fail "the replica runs on 127.0.0.1:$rport" "$(tail -n 5 "$rdir/pg.log")"
@@ -56,9 +64,17 @@ replica_url="postgresql://postgres@127.0.0.1:$rport/taskapi"
 rsql() { psql "$replica_url" -v ON_ERROR_STOP=1 -qAtX -c "$1"; }
 check "the replica is in recovery (streaming from the primary)" test "$(rsql 'SELECT pg_is_in_recovery()')" = t
 
-# A second pool and NGINX on the same primary, with the replica configured.
-if VAR_DIR=$stack2 PORT=$("$REPO/scripts/free-port") DATABASE_URL=$DATABASE_URL \
-	READ_DATABASE_URL=$replica_url TASKAPI_WORKERS=2 "$REPO/scripts/stack-up" >"$_T/up.log" 2>&1; then
+# A second pool and NGINX on the same primary, with the replica configured (another
+# free port if NGINX finds its own taken; stack-up keeps what already runs).
+up=
+for _ in 1 2 3; do
+	if VAR_DIR=$stack2 PORT=$("$REPO/scripts/free-port") DATABASE_URL=$DATABASE_URL \
+		READ_DATABASE_URL=$replica_url TASKAPI_WORKERS=2 "$REPO/scripts/stack-up" >"$_T/up.log" 2>&1; then
+		up=1
+		break
+	fi
+done
+if [ -n "$up" ]; then
 	ok "a pool with READ_DATABASE_URL starts"
 else
 	fail "a pool with READ_DATABASE_URL starts" "$(tail -n 5 "$_T/up.log")"
