@@ -2,6 +2,8 @@
 #ifndef TASKAPI_APP_H
 #define TASKAPI_APP_H
 
+#include <stdint.h>
+
 #include "arena.h"
 #include "http.h"
 
@@ -9,12 +11,19 @@
 struct app_outcome {
 	long long user_id; /* the authenticated caller, 0 if none */
 	int route;         /* index in routes[] of the matched route, -1 when none matched */
+	const char *db;    /* where its statements ran: db_used_name() */
 };
+
+/* The consistency token's header and cookie (the cookie is scoped to /api). */
+#define CONSISTENCY_HEADER "X-Consistency-Token"
+#define CONSISTENCY_COOKIE "taskapi_lsn"
 
 /* Fills res for req, and out. */
 void app_handle(const struct http_request *req, struct http_response *res, struct arena *a,
                 struct app_outcome *out);
 /* The route label of an outcome: the route's pattern, or "unmatched". */
 const char *app_route_label(int route);
+/* The consistency token a request presents (header or cookie, the later of both); 0 if none. */
+uint64_t app_consistency_token(const struct http_request *req);
 
 #endif

@@ -8,6 +8,8 @@ struct config {
 	int development;            /* APP_ENV=development */
 	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
 	const char *read_database_url; /* READ_DATABASE_URL; "" when no replica is configured */
+	int read_max_lag_ms;        /* a replica further behind than this is skipped */
+	int read_check_ms;          /* how long a worker trusts what the replica said of itself */
 	unsigned char *jwt_secret;  /* JWT_SECRET or the contents of JWT_SECRET_FILE */
 	size_t jwt_secret_len;
 	long long token_ttl;        /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */

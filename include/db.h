@@ -1,11 +1,13 @@
 /*
- * The worker's database connection: one libpq connection, every statement prepared
- * once per connection, reconnection with backoff. SQL lives in src/statements.c only.
+ * The worker's database connections: one to the primary and, when READ_DATABASE_URL
+ * is set, one to a streaming replica; every statement prepared once per connection,
+ * reconnection with backoff. SQL lives in src/statements.c only.
  */
 #ifndef TASKAPI_DB_H
 #define TASKAPI_DB_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 enum stmt_id {
 	STMT_CALLER,
@@ -25,6 +27,8 @@ enum stmt_id {
 	STMT_READY,
 	STMT_METRICS_COUNTS,
 	STMT_REPLICA_LAG,
+	STMT_WAL_LSN,        /* the primary's WAL position: the consistency token after a write */
+	STMT_REPLICA_STATUS, /* how far the replica has replayed and how far behind it is */
 	STMT_COUNT
 };
 
@@ -32,7 +36,7 @@ struct statement {
 	const char *name;
 	const char *sql;
 	int nparams;
-	int read_only; /* safe to run again on a fresh connection if the old one died */
+	int read_only; /* changes nothing: may run on the replica, and again on a fresh connection */
 };
 
 extern const struct statement statements[STMT_COUNT];
@@ -55,7 +59,33 @@ enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res
 void db_close(void);
 
 /*
- * On the READ_DATABASE_URL connection (opened on first use, reopened with backoff):
+ * What one request asks of the database and learns from it. Read routing: a read-only
+ * statement of a GET goes to the replica when one is configured, is not down or
+ * lagging beyond READ_MAX_LAG_MS, and has replayed the client's consistency token.
+ */
+struct db_request {
+	int reads_may_use_replica; /* the request is a GET */
+	uint64_t min_lsn;          /* the client's consistency token; 0 for none */
+	uint64_t commit_lsn;       /* set by a write when a replica is configured: the token to return */
+	int used;                  /* DB_USED_* bits, for the log */
+};
+#define DB_USED_PRIMARY 1
+#define DB_USED_REPLICA 2
+
+/*
+ * As db_run, for request q: a read may go to the replica, and a write on the primary
+ * also fetches the WAL position after its commit (same round trip) into q->commit_lsn
+ * when a replica is configured.
+ */
+enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
+                              PGresult **res, const char **constraint);
+/* Whether READ_DATABASE_URL is set: writes then return a consistency token. */
+int db_replica_configured(void);
+/* "primary", "replica", "primary+replica" or NULL, for the log. */
+const char *db_used_name(int used);
+
+/*
+ * On the READ_DATABASE_URL connection (the one reads are routed to; reopened with backoff):
  * whether the server is in recovery, and its replay lag in seconds (-1 when unknown).
  * DB_UNAVAILABLE when the replica cannot be reached.
  */

@@ -25,6 +25,7 @@ struct ctx {
 	long long user_id;     /* for the log; 0 when unknown */
 	struct problems problems;
 	struct json_object *body; /* the parsed body, released when the request ends */
+	struct db_request db;     /* read routing in, consistency token out */
 };
 
 /* The route table (src/routes.c): a route's index there is its metrics slot and its

@@ -34,6 +34,8 @@ struct http_request {
 	const char *preflight_method; /* Access-Control-Request-Method */
 	const char *preflight_headers;
 	const char *request_id;
+	const char *consistency_token; /* X-Consistency-Token */
+	const char *cookie;            /* the raw Cookie header */
 	const char *body;
 	size_t body_len;
 	long long content_length; /* -1 when not given */
@@ -60,6 +62,11 @@ void http_error(struct http_response *r, int status, const char *message);
 void http_unauthorized(struct http_response *r, const char *message);
 void http_no_content(struct http_response *r);
 void http_response_reset(struct http_response *r);
+/*
+ * Copies the value of cookie name from a Cookie header ("a=1; b=2") into out (quotes
+ * removed); 0 when found and it fits, -1 otherwise.
+ */
+int http_cookie_get(const char *cookie, const char *name, char *out, size_t n);
 
 #define HTTP_REQUEST_ID_MAX 128
 /* 1 when s is a sane request id: 1..HTTP_REQUEST_ID_MAX of [A-Za-z0-9._:-] (as NGINX's map). */

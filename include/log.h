@@ -16,9 +16,10 @@ int log_open(const char *path);
 void log_set_level(enum log_level level);
 /* "error", "warn", "info" or "debug"; -1 for anything else. */
 int log_level_parse(const char *name);
-/* A request line: level info, or error for a 5xx answer. */
+/* A request line: level info, or error for a 5xx answer. db: where the request's
+   statements ran ("primary", "replica"...), NULL when nowhere. */
 void log_request(const char *request_id, const char *method, const char *path, const char *route,
-                 int status, double duration_ms, long long user_id, size_t bytes);
+                 int status, double duration_ms, long long user_id, size_t bytes, const char *db);
 /* request_id NULL: the id of the request being served, if any. */
 void log_error(const char *request_id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

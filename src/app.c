@@ -1,10 +1,12 @@
 /* One request through the application: CORS, routing, 404/405, the handler. */
 #include "app.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 #include "handlers.h"
+#include "lsn.h"
 
 static void cors_headers(const struct http_request *req, struct http_response *res)
 {
@@ -37,12 +39,39 @@ const char *app_route_label(int route)
 	return route >= 0 && route < routes_count ? routes[route].pattern : "unmatched";
 }
 
+uint64_t app_consistency_token(const struct http_request *req)
+{
+	uint64_t header = 0, cookie = 0;
+	char value[LSN_TEXT_MAX];
+	if (req->consistency_token && lsn_parse(req->consistency_token, &header) != 0)
+		header = 0; /* not a token: ignored */
+	if (req->cookie && http_cookie_get(req->cookie, CONSISTENCY_COOKIE, value, sizeof value) == 0 &&
+	    lsn_parse(value, &cookie) != 0)
+		cookie = 0;
+	return header > cookie ? header : cookie;
+}
+
+/*
+ * After a write, the token for reading it back: a header for API clients, a cookie for
+ * browsers. It matters only while a replica may be behind, which READ_MAX_LAG_MS bounds.
+ */
+static void consistency_token_out(struct http_response *res, uint64_t lsn)
+{
+	char token[LSN_TEXT_MAX], cookie[128];
+	lsn_format(lsn, token);
+	http_header(res, CONSISTENCY_HEADER, token);
+	snprintf(cookie, sizeof cookie, CONSISTENCY_COOKIE "=%s; Path=/api; Max-Age=%d; HttpOnly; SameSite=Lax",
+	         token, cfg.read_max_lag_ms / 1000 + 60);
+	http_header(res, "Set-Cookie", cookie);
+}
+
 void app_handle(const struct http_request *req, struct http_response *res, struct arena *a,
                 struct app_outcome *out)
 {
 	struct route_match match;
 	out->user_id = 0;
 	out->route = -1;
+	out->db = NULL;
 	enum route_result found = router_match(routes, req->path, req->method, &match);
 	if (found != ROUTE_NOT_FOUND)
 		out->route = (int)(match.route - routes);
@@ -66,7 +95,12 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 		break;
 	}
 	struct ctx c = {.req = req, .res = res, .arena = a, .match = &match};
+	c.db.reads_may_use_replica = req->method == HTTP_GET;
+	c.db.min_lsn = app_consistency_token(req);
 	match.handler(&c);
 	json_object_put(c.body);
+	if (c.db.commit_lsn && res->status >= 200 && res->status < 300)
+		consistency_token_out(res, c.db.commit_lsn);
 	out->user_id = c.user_id;
+	out->db = db_used_name(c.db.used);
 }

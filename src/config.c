@@ -100,14 +100,16 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->sql_dir = env_or("TASKAPI_SQL_DIR", "sql");
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
 
-	long ttl, cost, workers, timeout, retry, refresh;
+	long ttl, cost, workers, timeout, retry, refresh, max_lag, check;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600, &ttl, err, errlen) ||
 	    env_int("BCRYPT_COST", 12, 4, 31, &cost, err, errlen) ||
 	    env_int("TASKAPI_WORKERS", 2 * (cores > 0 ? cores : 1), 1, 512, &workers, err, errlen) ||
 	    env_int("DB_CONNECT_TIMEOUT", 3, 1, 60, &timeout, err, errlen) ||
 	    env_int("DB_RETRY_AFTER", 1, 1, 3600, &retry, err, errlen) ||
-	    env_int("TASKAPI_METRICS_REFRESH", 5, 1, 3600, &refresh, err, errlen))
+	    env_int("TASKAPI_METRICS_REFRESH", 5, 1, 3600, &refresh, err, errlen) ||
+	    env_int("READ_MAX_LAG_MS", 2000, 0, 3600000, &max_lag, err, errlen) ||
+	    env_int("READ_CHECK_MS", 20, 0, 60000, &check, err, errlen))
 		return -1;
 	c->token_ttl = ttl * 60;
 	c->bcrypt_cost = (int)cost;
@@ -115,6 +117,8 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->db_connect_timeout = (int)timeout;
 	c->db_retry_after = (int)retry;
 	c->metrics_refresh_ms = refresh * 1000;
+	c->read_max_lag_ms = (int)max_lag;
+	c->read_check_ms = (int)check;
 	return load_secret(c, err, errlen);
 }
 

@@ -1,4 +1,8 @@
-/* The worker's database connection: connect, prepare once, run, reconnect with backoff. */
+/*
+ * The worker's database connections: the primary, and a streaming replica when
+ * READ_DATABASE_URL is set. Connect, prepare once, run, reconnect with backoff, and
+ * route reads (a GET's read-only statements) to the replica while it keeps up.
+ */
 #include "db.h"
 
 #include <dirent.h>
@@ -10,16 +14,43 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "lsn.h"
 #include "metrics.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+#define SKIP_MIN_MS 500 /* a lagging replica is asked again after this, doubling */
+#define SKIP_MAX_MS 5000
+/* A replica is given less time than the primary: the primary can answer instead.
+   (libpq's connect_timeout has a floor of 2 s; tcp_user_timeout covers a lost peer.) */
+#define REPLICA_CONNECT_TIMEOUT "2"
+#define REPLICA_TCP_USER_TIMEOUT_MS "2000"
 
-static PGconn *conn;
-static long long next_attempt_ms; /* no connection attempt before this (monotonic) */
-static long long backoff_ms;
+/* A connection with its own backoff, so a server that is away costs one failed attempt
+   per backoff period, not a timeout each time. The primary's troubles are counted in
+   the metrics; the replica's are logged as warnings (the primary answers instead). */
+struct link {
+	const char *label;
+	int replica;
+	PGconn *conn;
+	long long next_attempt_ms; /* no connection attempt before this (monotonic) */
+	long long backoff_ms;
+	int troubled; /* a connection was lost or an attempt failed since the last success */
+};
+
+static struct link primary = {.label = "primary"};
+static struct link replica = {.label = "replica", .replica = 1};
 static char constraint_name[64];
-static int troubled; /* a connection was lost or an attempt failed since the last success */
+
+/* What the replica last said of itself, and whether reads skip it for a while. */
+static struct {
+	uint64_t replay_lsn;
+	double lag_ms;
+	long long checked_ms; /* 0: not since the connection opened */
+	long long skip_until_ms;
+	long long skip_ms;
+	int skipping; /* for logging the changes only */
+} rs;
 
 static long long now_ms(void)
 {
@@ -35,39 +66,54 @@ static double seconds_since(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-static PGconn *open_connection(const char *conninfo)
+static PGconn *open_connection(const char *conninfo, int to_replica)
 {
 	char timeout[16];
 	snprintf(timeout, sizeof timeout, "%d", cfg.db_connect_timeout ? cfg.db_connect_timeout : 3);
 	/* Keywords before dbname are defaults the URL may override; those after it win.
 	   GSS encryption is off unless asked for: probing Kerberos at every connect costs
 	   time and memory for nothing on the usual loopback or TLS connection. */
-	const char *keys[] = {"gssencmode", "dbname", "connect_timeout", "application_name", NULL};
-	const char *values[] = {"disable", conninfo, timeout, "taskapi", NULL};
+	const char *keys[] = {"gssencmode", "dbname", "connect_timeout", "application_name",
+	                      "tcp_user_timeout", NULL};
+	const char *values[] = {"disable", conninfo, to_replica ? REPLICA_CONNECT_TIMEOUT : timeout,
+	                        to_replica ? "taskapi-read" : "taskapi",
+	                        to_replica ? REPLICA_TCP_USER_TIMEOUT_MS : NULL, NULL};
 	return PQconnectdbParams(keys, values, 1);
 }
 
-static void connection_lost(void)
+static const char *link_url(const struct link *l)
 {
-	PQfinish(conn);
-	conn = NULL;
-	troubled = 1;
-	backoff_ms = backoff_ms ? backoff_ms * 2 : BACKOFF_MIN_MS;
-	if (backoff_ms > BACKOFF_MAX_MS)
-		backoff_ms = BACKOFF_MAX_MS;
-	next_attempt_ms = now_ms() + backoff_ms;
+	return l->replica ? cfg.read_database_url : cfg.database_url;
 }
 
-static int prepare_all(void)
+static void link_lost(struct link *l)
 {
-	PGresult *r = PQexec(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'");
+	PQfinish(l->conn);
+	l->conn = NULL;
+	l->troubled = 1;
+	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (l->backoff_ms > BACKOFF_MAX_MS)
+		l->backoff_ms = BACKOFF_MAX_MS;
+	l->next_attempt_ms = now_ms() + l->backoff_ms;
+	if (l->replica)
+		rs.checked_ms = 0;
+}
+
+/* The replica prepares only what may run there: the read-only statements. */
+static int prepare_all(struct link *l)
+{
+	PGresult *r = PQexec(l->conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	for (int i = 0; ok && i < STMT_COUNT; i++) {
-		r = PQprepare(conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
+		if (l->replica && !statements[i].read_only)
+			continue;
+		r = PQprepare(l->conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
 		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok) {
-			log_error(NULL, "db: preparing %s: %s", statements[i].name, PQerrorMessage(conn));
+		if (!ok && l->replica) {
+			log_warn("db: replica: preparing %s: %s", statements[i].name, PQerrorMessage(l->conn));
+		} else if (!ok) {
+			log_error(NULL, "db: preparing %s: %s", statements[i].name, PQerrorMessage(l->conn));
 			metrics_db_error(METRICS_DB_QUERY);
 		}
 		PQclear(r);
@@ -75,45 +121,75 @@ static int prepare_all(void)
 	return ok ? 0 : -1;
 }
 
-enum db_status db_connect(void)
+static enum db_status link_connect(struct link *l)
 {
-	if (conn && PQstatus(conn) == CONNECTION_OK)
+	if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
 		return DB_OK;
-	if (now_ms() < next_attempt_ms)
+	if (now_ms() < l->next_attempt_ms)
 		return DB_UNAVAILABLE;
-	PQfinish(conn);
-	conn = open_connection(cfg.database_url);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		log_error(NULL, "db: connect: %s", PQerrorMessage(conn));
-		metrics_db_error(METRICS_DB_CONNECT);
-		connection_lost();
+	PQfinish(l->conn);
+	l->conn = open_connection(link_url(l), l->replica);
+	if (PQstatus(l->conn) != CONNECTION_OK) {
+		if (l->replica) {
+			log_warn("db: replica: connect: %s", PQerrorMessage(l->conn));
+		} else {
+			log_error(NULL, "db: connect: %s", PQerrorMessage(l->conn));
+			metrics_db_error(METRICS_DB_CONNECT);
+		}
+		link_lost(l);
 		return DB_UNAVAILABLE;
 	}
-	if (prepare_all() != 0) {
-		connection_lost();
+	if (prepare_all(l) != 0) {
+		link_lost(l);
 		return DB_ERROR;
 	}
-	if (troubled) {
+	if (l->troubled && !l->replica)
 		metrics_db_reconnect();
-		log_info("db: connected again");
-	} else {
-		log_debug("db: connected");
-	}
-	troubled = 0;
-	backoff_ms = 0;
+	if (l->troubled)
+		log_info("db: %s: connected again", l->label);
+	else
+		log_debug("db: %s: connected", l->label);
+	l->troubled = 0;
+	l->backoff_ms = 0;
 	return DB_OK;
 }
 
-static enum db_status classify(PGresult *r, const char *name)
+enum db_status db_connect(void)
+{
+	if (db_replica_configured())
+		(void)link_connect(&replica);
+	return link_connect(&primary);
+}
+
+int db_replica_configured(void)
+{
+	return cfg.read_database_url && *cfg.read_database_url;
+}
+
+const char *db_used_name(int used)
+{
+	switch (used) {
+	case DB_USED_PRIMARY: return "primary";
+	case DB_USED_REPLICA: return "replica";
+	case DB_USED_PRIMARY | DB_USED_REPLICA: return "primary+replica";
+	default: return NULL;
+	}
+}
+
+static enum db_status classify(struct link *l, PGresult *r, const char *name)
 {
 	ExecStatusType st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return DB_OK;
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	if (PQstatus(conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
+	if (PQstatus(l->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
-		log_error(NULL, "db: %s: connection lost: %s", name, PQerrorMessage(conn));
-		metrics_db_error(METRICS_DB_LOST);
+		if (l->replica) {
+			log_warn("db: replica: %s: connection lost: %s", name, PQerrorMessage(l->conn));
+		} else {
+			log_error(NULL, "db: %s: connection lost: %s", name, PQerrorMessage(l->conn));
+			metrics_db_error(METRICS_DB_LOST);
+		}
 		return DB_UNAVAILABLE;
 	}
 	if (strcmp(state, "23505") == 0) {
@@ -121,24 +197,28 @@ static enum db_status classify(PGresult *r, const char *name)
 		snprintf(constraint_name, sizeof constraint_name, "%s", c ? c : "");
 		return DB_UNIQUE;
 	}
-	log_error(NULL, "db: %s: %s %s", name, state, PQresultErrorMessage(r));
-	metrics_db_error(METRICS_DB_QUERY);
+	if (l->replica) {
+		log_warn("db: replica: %s: %s %s", name, state, PQresultErrorMessage(r));
+	} else {
+		log_error(NULL, "db: %s: %s %s", name, state, PQresultErrorMessage(r));
+		metrics_db_error(METRICS_DB_QUERY);
+	}
 	return DB_ERROR;
 }
 
-enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
-                      const char **constraint)
+static enum db_status run_on(struct link *l, enum stmt_id id, const char *const *params,
+                             PGresult **res, const char **constraint)
 {
 	const struct statement *s = &statements[id];
 	for (int attempt = 0;; attempt++) {
-		enum db_status st = db_connect();
+		enum db_status st = link_connect(l);
 		if (st != DB_OK)
 			return st;
 		struct timespec start;
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		PGresult *r = PQexecPrepared(conn, s->name, s->nparams, params, NULL, NULL, 0);
+		PGresult *r = PQexecPrepared(l->conn, s->name, s->nparams, params, NULL, NULL, 0);
 		metrics_db_query(id, seconds_since(&start));
-		st = classify(r, s->name);
+		st = classify(l, r, s->name);
 		if (st == DB_OK) {
 			*res = r;
 			return DB_OK;
@@ -148,73 +228,171 @@ enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res
 			*constraint = constraint_name;
 		if (st != DB_UNAVAILABLE)
 			return st;
-		connection_lost();
+		link_lost(l);
 		/* A server restart closes idle connections: a read may go again at once. */
 		if (!s->read_only || attempt > 0)
 			return DB_UNAVAILABLE;
-		next_attempt_ms = 0;
+		l->next_attempt_ms = 0;
 	}
+}
+
+enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
+                      const char **constraint)
+{
+	return run_on(&primary, id, params, res, constraint);
 }
 
 void db_close(void)
 {
-	PQfinish(conn);
-	conn = NULL;
+	PQfinish(primary.conn);
+	primary.conn = NULL;
 	db_replica_close();
 }
 
-/* ==== Replica (readiness only) ==== */
+/* ==== Writes: the statement, then the WAL position after its commit ==== */
 
-/* A connection to READ_DATABASE_URL with its own backoff, so a replica that is away
-   costs /health/ready one failed attempt per backoff period, not a timeout each time. */
-static PGconn *replica;
-static long long replica_next_ms, replica_backoff_ms;
-
-static void replica_lost(void)
+/* The first result of the next query in a pipeline, then its sync; -1 when it broke. */
+static int pipeline_result(PGconn *c, PGresult **out)
 {
-	PQfinish(replica);
-	replica = NULL;
-	replica_backoff_ms = replica_backoff_ms ? replica_backoff_ms * 2 : BACKOFF_MIN_MS;
-	if (replica_backoff_ms > BACKOFF_MAX_MS)
-		replica_backoff_ms = BACKOFF_MAX_MS;
-	replica_next_ms = now_ms() + replica_backoff_ms;
+	PGresult *r;
+	*out = NULL;
+	while ((r = PQgetResult(c)) != NULL) {
+		if (!*out)
+			*out = r;
+		else
+			PQclear(r);
+	}
+	r = PQgetResult(c);
+	int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+	PQclear(r);
+	return synced && *out ? 0 : -1;
 }
 
-static int replica_connect(void)
+/*
+ * One round trip: the write and STMT_WAL_LSN are pipelined with a sync after each,
+ * so the write commits (its own implicit transaction) before the position is read.
+ */
+static enum db_status run_write(enum stmt_id id, const char *const *params, PGresult **res,
+                                const char **constraint, uint64_t *commit_lsn)
 {
-	if (replica && PQstatus(replica) == CONNECTION_OK)
-		return 0;
-	if (now_ms() < replica_next_ms)
+	const struct statement *s = &statements[id];
+	enum db_status st = link_connect(&primary);
+	if (st != DB_OK)
+		return st;
+	PGconn *c = primary.conn;
+	PGresult *work = NULL, *pos = NULL;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int ok = PQenterPipelineMode(c) &&
+	         PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) &&
+	         PQpipelineSync(c) &&
+	         PQsendQueryPrepared(c, statements[STMT_WAL_LSN].name, 0, NULL, NULL, NULL, 0) &&
+	         PQpipelineSync(c) && pipeline_result(c, &work) == 0 && pipeline_result(c, &pos) == 0 &&
+	         PQexitPipelineMode(c);
+	metrics_db_query(id, seconds_since(&start));
+	if (!ok) {
+		log_error(NULL, "db: %s: connection lost: %s", s->name, PQerrorMessage(c));
+		metrics_db_error(METRICS_DB_LOST);
+		PQclear(work);
+		PQclear(pos);
+		link_lost(&primary);
+		return DB_UNAVAILABLE;
+	}
+	st = classify(&primary, work, s->name);
+	if (st == DB_OK) {
+		*res = work;
+		if (PQresultStatus(pos) != PGRES_TUPLES_OK || PQntuples(pos) != 1 ||
+		    lsn_parse(PQgetvalue(pos, 0, 0), commit_lsn) != 0)
+			log_error(NULL, "db: %s: no WAL position after the commit: %s", s->name,
+			          PQresultErrorMessage(pos));
+	} else {
+		PQclear(work);
+		if (st == DB_UNIQUE && constraint)
+			*constraint = constraint_name;
+	}
+	PQclear(pos);
+	return st;
+}
+
+/* ==== Reads: the replica while it keeps up ==== */
+
+static void replica_skip(const char *why)
+{
+	rs.skip_ms = rs.skip_ms ? rs.skip_ms * 2 : SKIP_MIN_MS;
+	if (rs.skip_ms > SKIP_MAX_MS)
+		rs.skip_ms = SKIP_MAX_MS;
+	rs.skip_until_ms = now_ms() + rs.skip_ms;
+	if (!rs.skipping)
+		log_warn("db: replica %s (lag %.0f ms, limit %d ms): reads go to the primary", why,
+		         rs.lag_ms, cfg.read_max_lag_ms);
+	rs.skipping = 1;
+}
+
+/* Asks the replica how far it has replayed and how far behind it is; -1 when it cannot say. */
+static int replica_check(void)
+{
+	PGresult *r = NULL;
+	if (run_on(&replica, STMT_REPLICA_STATUS, NULL, &r, NULL) != DB_OK)
 		return -1;
-	PQfinish(replica);
-	replica = open_connection(cfg.read_database_url);
-	const struct statement *s = &statements[STMT_REPLICA_LAG];
-	PGresult *r = PQstatus(replica) == CONNECTION_OK
-	                  ? PQprepare(replica, s->name, s->sql, s->nparams, NULL)
-	                  : NULL;
-	int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+	int in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
+	int ok = in_recovery && lsn_parse(PQgetvalue(r, 0, 1), &rs.replay_lsn) == 0;
+	rs.lag_ms = ok ? strtod(PQgetvalue(r, 0, 2), NULL) : 1e9;
+	rs.checked_ms = now_ms();
 	PQclear(r);
 	if (!ok) {
-		log_warn("db: replica: %s", PQerrorMessage(replica));
-		replica_lost();
+		replica_skip("is not in recovery (not a streaming replica)");
 		return -1;
 	}
-	replica_backoff_ms = 0;
 	return 0;
 }
 
+/* Whether a read for a client that has seen min_lsn may go to the replica now. */
+static int replica_fits(uint64_t min_lsn)
+{
+	long long now = now_ms();
+	if (!db_replica_configured() || now < rs.skip_until_ms)
+		return 0;
+	int stale = rs.checked_ms == 0 || now - rs.checked_ms >= cfg.read_check_ms;
+	/* Behind the client's token: ask again (at most once a millisecond), it may have moved. */
+	if (!stale && min_lsn > rs.replay_lsn && now > rs.checked_ms)
+		stale = 1;
+	if (stale && replica_check() != 0)
+		return 0;
+	if (rs.lag_ms > cfg.read_max_lag_ms) {
+		replica_skip("lagging");
+		return 0;
+	}
+	if (rs.skipping)
+		log_info("db: replica back (lag %.0f ms): reads go to it again", rs.lag_ms);
+	rs.skipping = 0;
+	rs.skip_ms = 0;
+	return min_lsn <= rs.replay_lsn;
+}
+
+enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
+                              PGresult **res, const char **constraint)
+{
+	const struct statement *s = &statements[id];
+	if (q->reads_may_use_replica && s->read_only && replica_fits(q->min_lsn)) {
+		if (run_on(&replica, id, params, res, constraint) == DB_OK) {
+			q->used |= DB_USED_REPLICA;
+			return DB_OK;
+		}
+		log_warn("db: %s failed on the replica; reading from the primary", s->name);
+	}
+	q->used |= DB_USED_PRIMARY;
+	if (!s->read_only && db_replica_configured())
+		return run_write(id, params, res, constraint, &q->commit_lsn);
+	return run_on(&primary, id, params, res, constraint);
+}
+
+/* ==== Replica state for readiness ==== */
+
 enum db_status db_replica_lag(int *in_recovery, double *lag_seconds)
 {
-	if (replica_connect() != 0)
+	PGresult *r = NULL;
+	if (run_on(&replica, STMT_REPLICA_LAG, NULL, &r, NULL) != DB_OK)
 		return DB_UNAVAILABLE;
-	const struct statement *s = &statements[STMT_REPLICA_LAG];
-	PGresult *r = PQexecPrepared(replica, s->name, 0, NULL, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		log_warn("db: replica: %s", PQerrorMessage(replica));
-		PQclear(r);
-		replica_lost();
-		return DB_UNAVAILABLE;
-	}
 	*in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
 	*lag_seconds = PQgetisnull(r, 0, 1) ? -1 : strtod(PQgetvalue(r, 0, 1), NULL);
 	PQclear(r);
@@ -223,8 +401,8 @@ enum db_status db_replica_lag(int *in_recovery, double *lag_seconds)
 
 void db_replica_close(void)
 {
-	PQfinish(replica);
-	replica = NULL;
+	PQfinish(replica.conn);
+	replica.conn = NULL;
 }
 
 /* ==== Migrations ==== */
@@ -296,7 +474,7 @@ static int apply_one(PGconn *c, const char *dir, const char *file)
 
 int db_migrate(const char *conninfo, const char *dir)
 {
-	PGconn *c = open_connection(conninfo);
+	PGconn *c = open_connection(conninfo, 0);
 	if (PQstatus(c) != CONNECTION_OK) {
 		fprintf(stderr, "migrate: %s", PQerrorMessage(c));
 		PQfinish(c);

@@ -78,6 +78,8 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 	req->preflight_method = param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	req->preflight_headers = param(r, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
 	req->request_id = param(r, "REQUEST_ID");
+	req->consistency_token = param(r, "HTTP_X_CONSISTENCY_TOKEN");
+	req->cookie = param(r, "HTTP_COOKIE");
 	const char *cl = param(r, "CONTENT_LENGTH");
 	req->content_length = cl ? strtoll(cl, NULL, 10) : -1;
 	if (req->content_length <= HTTP_BODY_MAX)
@@ -141,7 +143,7 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 {
 	struct timespec start;
 	struct http_request req;
-	struct app_outcome out = {0, -1};
+	struct app_outcome out = {0, -1, NULL};
 	char made_id[33];
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	metrics_request_begin();
@@ -156,7 +158,7 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	double ms = elapsed_ms(&start);
 	metrics_request_end(req.method, out.route, res->status, ms / 1e3);
 	log_request(req.request_id, req.method_name, req.path, app_route_label(out.route), res->status,
-	            ms, out.user_id, res->body.len);
+	            ms, out.user_id, res->body.len, out.db);
 	log_set_request_id(NULL);
 	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
 }

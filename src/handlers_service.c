@@ -16,7 +16,10 @@ void service_root(struct ctx *c)
 
 void service_health(struct ctx *c)
 {
-	buf_puts(&c->res->body, "{\"status\":\"healthy\",\"version\":\"" API_VERSION "\"}");
+	/* "build" (an addition to API.md's body) tells a rolling deploy which binary answered. */
+	buf_puts(&c->res->body, "{\"status\":\"healthy\",\"version\":\"" API_VERSION "\",\"build\":");
+	buf_json_cstr(&c->res->body, TASKAPI_BUILD_ID);
+	buf_putc(&c->res->body, '}');
 	http_header(c->res, "X-Build-ID", TASKAPI_BUILD_ID);
 	reply_json(c, 200);
 }

@@ -102,3 +102,31 @@ int http_request_id_valid(const char *s)
 	}
 	return n > 0;
 }
+
+int http_cookie_get(const char *cookie, const char *name, char *out, size_t n)
+{
+	size_t name_len = strlen(name);
+	for (const char *p = cookie; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		size_t pair = strcspn(p, ";");
+		const char *eq = memchr(p, '=', pair);
+		if (eq && (size_t)(eq - p) == name_len && memcmp(p, name, name_len) == 0) {
+			const char *v = eq + 1;
+			size_t len = pair - (size_t)(v - p);
+			while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+				len--;
+			if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+				v++;
+				len -= 2;
+			}
+			if (len >= n)
+				return -1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return 0;
+		}
+		p += pair;
+	}
+	return -1;
+}

@@ -85,7 +85,7 @@ static void line_write(struct buf *b)
 }
 
 void log_request(const char *request_id, const char *method, const char *path, const char *route,
-                 int status, double duration_ms, long long user_id, size_t bytes)
+                 int status, double duration_ms, long long user_id, size_t bytes, const char *db)
 {
 	enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
 	if (level > max_level)
@@ -114,6 +114,8 @@ void log_request(const char *request_id, const char *method, const char *path, c
 	buf_put_int(b, (long long)bytes);
 	buf_puts(b, ",\"route\":");
 	buf_json_cstr(b, route);
+	if (db)
+		buf_cat(b, ",\"db\":\"", db, "\"", NULL);
 	line_write(b);
 }
 

@@ -138,7 +138,7 @@ PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *
                              const char **unique)
 {
 	PGresult *r = NULL;
-	switch (db_run(id, params, &r, unique)) {
+	switch (db_request_run(&c->db, id, params, &r, unique)) {
 	case DB_OK:
 		return r;
 	case DB_UNIQUE:

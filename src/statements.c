@@ -135,4 +135,20 @@ const struct statement statements[STMT_COUNT] = {
 		"WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
 		"ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END",
 		0, 1},
+
+	/* ==== Read routing ==== */
+
+	/* Run after a write's commit (its own implicit transaction): the insert position is
+	   past the commit record, so a replica that has replayed it sees the write. */
+	[STMT_WAL_LSN] = {"wal_lsn", "SELECT pg_current_wal_insert_lsn()::text", 0, 0},
+
+	/* On the replica: lag 0 while streaming with nothing left to replay; otherwise the age
+	   of the last replayed commit, an upper bound of how stale the replica's data is. */
+	[STMT_REPLICA_STATUS] = {"replica_status",
+		"SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+		"CASE WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() "
+		"  AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0 "
+		"ELSE COALESCE(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) "
+		"  * 1000, 1e9) END::float8",
+		0, 1},
 };

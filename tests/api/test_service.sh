@@ -12,12 +12,17 @@ expect_header content-type '^application/json; charset=utf-8$' "GET / is JSON ut
 
 TOKEN='' req GET /health
 expect_status 200 "GET /health is 200"
-expect_body_json '{"status":"healthy","version":"1.0.0"}' "GET /health has the exact body"
+# API.md's body plus "build" (issue 7: a rolling deploy checks which binary answers).
+expect_json '{status, version} | tojson' '{"status":"healthy","version":"1.0.0"}' "GET /health has API.md's status and version"
+expect_json 'keys | join(",")' 'build,status,version' "GET /health has exactly status, version and build"
+expect_json '.build | type' string "GET /health build is a string"
+build=$(jq -r .build <<<"$BODY")
+expect_header X-Build-ID "^${build//./\.}\$" "GET /health X-Build-ID header equals the body's build"
 expect_header content-type '^application/json; charset=utf-8$' "GET /health is JSON utf-8"
 
 TOKEN='' req GET '/health?probe=1'
 expect_status 200 "GET /health with a query string is 200"
-expect_body_json '{"status":"healthy","version":"1.0.0"}' "GET /health with a query string has the exact body"
+expect_json '{status, version} | tojson' '{"status":"healthy","version":"1.0.0"}' "GET /health with a query string has the same body"
 
 # ---- unknown routes: 404 {"detail":"Not Found"}
 for path in /nope /api/v1/nope /api/v1 /api/v2/tasks/ /api/v1/tasks/1/extra /api/v1/auth/nope /api/v1/users/me/extra; do

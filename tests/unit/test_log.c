@@ -74,7 +74,7 @@ static const char *str(struct json_object *o, const char *key)
 static void test_request_line_has_every_field(void **state)
 {
 	(void)state;
-	log_request("rid-1", "GET", "/api/v1/tasks/42", "/api/v1/tasks/{id}", 200, 1.5, 7, 321);
+	log_request("rid-1", "GET", "/api/v1/tasks/42", "/api/v1/tasks/{id}", 200, 1.5, 7, 321, "replica");
 	struct json_object *o = line(path, 0);
 	assert_non_null(o);
 	assert_string_equal(str(o, "level"), "info");
@@ -86,6 +86,7 @@ static void test_request_line_has_every_field(void **state)
 	assert_string_equal(str(o, "duration_ms"), "1.500");
 	assert_string_equal(str(o, "user_id"), "7");
 	assert_string_equal(str(o, "bytes"), "321");
+	assert_string_equal(str(o, "db"), "replica");
 	assert_non_null(str(o, "time"));
 	assert_non_null(str(o, "pid"));
 	json_object_put(o);
@@ -94,9 +95,10 @@ static void test_request_line_has_every_field(void **state)
 static void test_server_error_line_is_error_level(void **state)
 {
 	(void)state;
-	log_request("rid-2", "POST", "/x", "unmatched", 503, 0.1, 0, 10);
+	log_request("rid-2", "POST", "/x", "unmatched", 503, 0.1, 0, 10, NULL);
 	struct json_object *o = line(path, 0);
 	assert_string_equal(str(o, "level"), "error");
+	assert_null(str(o, "db")); /* no statement ran: no db field */
 	json_object_put(o);
 }
 
@@ -127,8 +129,8 @@ static void emit_one_of_each(void)
 	log_info("i");
 	log_warn("w");
 	log_error(NULL, "e");
-	log_request("r", "GET", "/", "/", 200, 0, 0, 0);
-	log_request("r", "GET", "/", "/", 500, 0, 0, 0);
+	log_request("r", "GET", "/", "/", 200, 0, 0, 0, NULL);
+	log_request("r", "GET", "/", "/", 500, 0, 0, 0, NULL);
 }
 
 static void test_levels_filter(void **state)
@@ -187,7 +189,7 @@ static void test_dash_logs_to_stderr(void **state)
 	dup2(fd, 2);
 	close(fd);
 	assert_int_equal(log_open("-"), 0);
-	log_request("rid-stderr", "GET", "/health", "/health", 200, 0.01, 0, 38);
+	log_request("rid-stderr", "GET", "/health", "/health", 200, 0.01, 0, 38, NULL);
 	dup2(saved, 2);
 	close(saved);
 	struct json_object *o = line(path, 0);
