@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+
+/* A stopping worker serves its kept connection at most this long (the master kills at 10 s). */
+#define KEPT_DRAIN_MS 8000
 
 static volatile sig_atomic_t stopping;
 
@@ -163,6 +167,38 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
 }
 
+/*
+ * With fastcgi_keep_conn NGINX may send the next request on a kept connection at any
+ * moment; closing it then loses that request (NGINX retries a GET elsewhere, never a
+ * POST). So the worker never closes a kept connection itself: it waits here until the
+ * next request or NGINX's close is readable, and only then lets libfcgi read (libfcgi
+ * would close the connection if a signal interrupted its read). A stopping worker
+ * goes on serving its kept connection until NGINX closes it (the cluster template's
+ * upstream keepalive_timeout and keepalive_time bound that), at most KEPT_DRAIN_MS.
+ * libfcgi has no accessor for the connection: ipcFd is read, never changed.
+ * Returns 0 to go on to FCGX_Accept_r, -1 when the drain time is over.
+ */
+static int kept_connection_ready(FCGX_Request *r, struct timespec *drain_start)
+{
+	struct pollfd p = {.fd = r->ipcFd, .events = POLLIN};
+	while (r->ipcFd >= 0) {
+		int timeout = -1;
+		if (stopping) {
+			if (drain_start->tv_sec == 0)
+				clock_gettime(CLOCK_MONOTONIC, drain_start);
+			timeout = KEPT_DRAIN_MS - (int)elapsed_ms(drain_start);
+			if (timeout <= 0)
+				return -1;
+		}
+		int n = poll(&p, 1, timeout);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
 int worker_run(void)
 {
 	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: accept() must return */
@@ -185,7 +221,12 @@ int worker_run(void)
 	struct arena arena = {0};
 	struct http_response res = {0};
 	struct buf body = {0}, head = {0};
-	while (!stopping) {
+	struct timespec drain_start = {0};
+	while (!stopping || r.ipcFd >= 0) {
+		if (kept_connection_ready(&r, &drain_start) != 0) {
+			log_error(NULL, "worker: NGINX kept the connection past the drain time; closing it");
+			break;
+		}
 		if (FCGX_Accept_r(&r) < 0) {
 			if (stopping || errno == EINTR)
 				continue;

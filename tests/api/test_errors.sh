@@ -201,7 +201,7 @@ expect_no_leak "bad: a 5000-digit task id: no internals"
 # ---- the service still works
 TOKEN='' req GET /health
 expect_status 200 "/health still answers after hostile input"
-expect_body_json '{"status":"healthy","version":"1.0.0"}' "/health body unchanged after hostile input"
+expect_json '{status, version} | tojson' '{"status":"healthy","version":"1.0.0"}' "/health body unchanged after hostile input"
 TOKEN=$A_TOKEN req GET /api/v1/users/me
 expect_status 200 "an authenticated request still works after hostile input"
 expect_json '.id' "$A_ID" "an authenticated request still returns the right user"
