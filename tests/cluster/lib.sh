@@ -14,6 +14,9 @@ BASE_URL=${BASE_URL:-http://127.0.0.1:1} # set for real by cluster_up
 true
 
 SHORT=${CLUSTER_SHORT:-0}
+# Settings of another stack (scripts/test's) must not leak into cluster-up.
+unset PORT PG_PORT POOL_PORT REPLICA_PORT VAR_DIR READ_DATABASE_URL TASKAPI_WORKERS \
+	AUTH_WORKERS TASK_WORKERS AUTH_BCRYPT_COST AUTH_CPUS TASK_CPUS CLUSTER_DIR
 CLUSTER_WORK=$(mktemp -d "${TMPDIR:-/tmp}/taskapi-cluster.XXXXXX")
 chmod 755 "$CLUSTER_WORK"
 export APP_ENV=${APP_ENV:-development}
