@@ -74,7 +74,10 @@ back1=$(back_after "$h1" "$t_r") back2=$(back_after "$h2" "$t_c")
 echo "# failover: (a) SIGKILL of host 1's pool: disturbed for ${rec_a} s; host 1 restarted, serving again after ${back1:-never} s"
 echo "# failover: (b) host 2's link down: disturbed for ${rec_b} s"
 echo "# failover: (c) host 2's link up: serving again after ${back2:-never} s"
-echo "# failover: failed writes (all on a lost host): $n_failed; acknowledged writes: $acked, all present"
+echo "# failover: failed writes: $n_failed; acknowledged writes: $acked"
+jq -r --argjson a "$t_a" --argjson b "$t_b" '"# failover:   failed write at " +
+	(if .msec < $b then "(a)+\(.msec - $a | . * 100 | floor / 100) s" else "(b)+\(.msec - $b | . * 100 | floor / 100) s" end) +
+	": status \(.status), upstream \(.upstream_addr) (\(.upstream_status)), \(.request_time) s"' <<<"$failed_posts" 2>/dev/null || true
 check "host 1 serves again after its restart" test -n "$back1"
 check "host 2 serves again after its link is back" test -n "$back2"
 for i in 1 2 3; do
