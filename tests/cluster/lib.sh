@@ -55,6 +55,32 @@ cluster_down() {
 	CLUSTER_DIR=$CLUSTER_DIR "$REPO/scripts/cluster-down" >/dev/null 2>&1
 }
 
+# cluster_down_verified: takes the cluster down, then checks that everything its state
+# file recorded is gone: processes (pools, NGINX, PostgreSQL), namespaces, links, addresses.
+cluster_down_verified() {
+	local pids=() f kind what extra left=''
+	for f in "$CLUSTER_DIR"/hosts/h*/pool.pid "$CLUSTER_DIR/nginx/nginx.pid"; do
+		[ -s "$f" ] && pids+=("$(cat "$f")")
+	done
+	for f in "$CLUSTER_DIR/pg" "$CLUSTER_DIR/replica"; do
+		[ -e "$f/data/postmaster.pid" ] && pids+=("$(head -n 1 "$f/data/postmaster.pid")")
+	done
+	cluster_down
+	check "cluster-down: the state is spent" test -s "$CLUSTER_DIR/state.down" -a ! -e "$CLUSTER_DIR/state"
+	for p in "${pids[@]}"; do
+		[[ $(ps -o stat= -p "$p" 2>/dev/null) =~ ^[^Z] ]] && left+="pid $p, "
+		[ -n "$(ps -e -o pgid=,stat= | awk -v g="$p" '$1 == g && $2 !~ /^Z/')" ] && left+="group $p, "
+	done
+	while read -r kind what extra; do
+		case $kind in
+		netns) ip netns list | grep -qw "^$what" && left+="namespace $what, " ;;
+		link) ip link show "$what" >/dev/null 2>&1 && left+="link $what, " ;;
+		addr) ip -o addr show dev "$extra" | grep -q " ${what%/*}/" && left+="address $what, " ;;
+		esac
+	done <"$CLUSTER_DIR/state.down"
+	check "cluster-down removed every process, namespace, link and address it recorded ($(grep -c . "$CLUSTER_DIR/state.down") items${left:+; left: $left})" test -z "$left"
+}
+
 pool() { "$REPO/scripts/cluster-pool" "$@"; }
 host_addr() { cut -d' ' -f"$1" <<<"$HOST_ADDRS"; }
 now_s() { date +%s.%N; }

@@ -17,6 +17,9 @@ check "the new binary says its build id ($new_id)" \
 	bash -c "[ \"\$('$CLUSTER_WORK/build-new/taskapi' version)\" = 'taskapi $new_id' ]"
 
 cluster_up deploy CLUSTER_HOSTS=3 TASKAPI_WORKERS=3 BCRYPT_COST=4
+# Linux routes all of 127.0.0.0/8 to lo: the hosts' addresses need no alias.
+check "127.0.0.11-13 are local without an alias (cluster-up added none)" \
+	bash -c "ip -o route get 127.0.0.12 | grep -q '^local ' && ! grep -q '^addr ' '$CLUSTER_DIR/state'"
 old_id=$(pool health 1 | jq -r .build)
 check "before: the hosts serve the old build ($old_id)" test "$old_id" != "$new_id"
 load_user
@@ -48,5 +51,6 @@ for i in 1 2 3; do
 done
 seen=$(for _ in $(seq 1 12); do curl -s "$BASE_URL/health" | jq -r .build; done | sort -u | xargs)
 check "through the balancer /health says the new build ($seen)" test "$seen" = "$new_id"
+cluster_down_verified
 
 finish

@@ -83,5 +83,8 @@ check "host 2 serves again after its link is back" test -n "$back2"
 for i in 1 2 3; do
 	check "host $i answers /health directly afterwards" bash -c "[[ \$('$REPO/scripts/cluster-pool' health $i) == *healthy* ]]"
 done
+check "the hosts were network namespaces with veth links ($HOST_NETNS)" \
+	test "$(grep -c '^netns ' "$CLUSTER_DIR/state")" = 3 -a "$(grep -c '^link tkv' "$CLUSTER_DIR/state")" = 3
+cluster_down_verified
 
 finish
