@@ -51,6 +51,8 @@ for i in 1 2 3; do
 done
 seen=$(for _ in $(seq 1 12); do curl -s "$BASE_URL/health" | jq -r .build; done | sort -u | xargs)
 check "through the balancer /health says the new build ($seen)" test "$seen" = "$new_id"
+TOKEN='' req GET /metrics "" --interface 127.0.0.2
+expect_status 404 "bad: the balancer answers /metrics from 127.0.0.2 with 404"
 cluster_down_verified
 
 finish

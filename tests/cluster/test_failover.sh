@@ -58,10 +58,11 @@ check "every acknowledged write ($acked) is in the tasks table${missing:+ (missi
 
 # Recovery: from a fault to the end of the last disturbed request (non-2xx or over
 # 1 s) that started between that fault and the next event.
-recovery() { # FROM TO
+recovery() { # FROM TO: "SECONDS (N requests failed or slower than 1 s, the slowest S s)"
 	cat "$out"/thread-*.log | awk -v from="$1" -v to="$2" '
-		$1 >= from - 0.5 && $1 < to && ($4 < 200 || $4 > 299 || $2 - $1 > 1) { if ($2 > last) last = $2 }
-		END { printf "%.2f", last ? last - from : 0 }'
+		$1 >= from - 0.5 && $1 < to && ($4 < 200 || $4 > 299 || $2 - $1 > 1) {
+			n++; if ($2 > last) last = $2; if ($2 - $1 > slow) slow = $2 - $1 }
+		END { printf "%.2f s (%d requests failed or slower than 1 s, the slowest %.2f s)", last ? last - from : 0, n, slow }'
 }
 # Back in rotation: the first request a host answered after a time.
 back_after() { # ADDR FROM
@@ -71,8 +72,8 @@ back_after() { # ADDR FROM
 }
 rec_a=$(recovery "$t_a" "$t_r") rec_b=$(recovery "$t_b" "$t_c")
 back1=$(back_after "$h1" "$t_r") back2=$(back_after "$h2" "$t_c")
-echo "# failover: (a) SIGKILL of host 1's pool: disturbed for ${rec_a} s; host 1 restarted, serving again after ${back1:-never} s"
-echo "# failover: (b) host 2's link down: disturbed for ${rec_b} s"
+echo "# failover: (a) SIGKILL of host 1's pool: disturbed for ${rec_a}; host 1 restarted, serving again after ${back1:-never} s"
+echo "# failover: (b) host 2's link down for $(awk -v a="$t_b" -v b="$t_c" 'BEGIN { printf "%.0f", b - a }') s: disturbed for ${rec_b}"
 echo "# failover: (c) host 2's link up: serving again after ${back2:-never} s"
 echo "# failover: failed writes: $n_failed; acknowledged writes: $acked"
 jq -r --argjson a "$t_a" --argjson b "$t_b" '"# failover:   failed write at " +
