@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "auth.h"
+
 struct config {
 	int development;            /* APP_ENV=development */
 	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
@@ -12,7 +14,14 @@ struct config {
 	int read_check_ms;          /* how long a worker trusts what the replica said of itself */
 	unsigned char *jwt_secret;  /* JWT_SECRET or the contents of JWT_SECRET_FILE */
 	size_t jwt_secret_len;
+	/* jwt_keys[0] signs (jwt_secret); the others, from JWT_PREVIOUS_SECRETS(_FILE), only verify */
+	struct jwt_key jwt_keys[JWT_KEYS_MAX];
+	int jwt_key_count;
 	long long token_ttl;        /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */
+	long long refresh_ttl;      /* seconds, from REFRESH_TOKEN_EXPIRE_DAYS */
+	int login_max_failures;     /* failed logins of one account before it is throttled; 0: never */
+	int login_failure_window;   /* seconds in which those failures count */
+	int login_lockout;          /* seconds the account's logins then get 429 */
 	int bcrypt_cost;
 	int allow_admin_registration;
 	const char *cors_origins;   /* comma-separated */

@@ -10,37 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
+#include <json-c/json.h>
 
+#include "crypto.h"
 #include "jsonv.h"
 
-/* ==== Tokens ==== */
+/* ==== Access tokens ==== */
 
-static int random_bytes(void *out, size_t n)
+void jwt_kid(const unsigned char *secret, size_t len, char kid[JWT_KID_LEN + 1])
 {
-	unsigned char *p = out;
-	while (n > 0) {
-		ssize_t got = getrandom(p, n, 0);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += got;
-		n -= (size_t)got;
-	}
-	return 0;
+	unsigned char mac[SHA256_LEN];
+	crypto_hmac_sha256(secret, len, "taskapi-kid", 11, mac);
+	crypto_hex(mac, JWT_KID_LEN / 2, kid);
 }
 
-char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
-                        const char *username, const char *role, long long now, long long ttl)
+char *auth_token_sign(const struct jwt_key *key, long long user_id, const char *username,
+                      const char *role, long long sid, long long now, long long ttl)
 {
 	unsigned char raw[16];
 	char jti[33];
-	if (random_bytes(raw, sizeof raw) != 0)
+	if (crypto_random(raw, sizeof raw) != 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(jti + 2 * i, 3, "%02x", raw[i]);
+	crypto_hex(raw, sizeof raw, jti);
 
 	jwt_t *jwt = NULL;
 	char *out = NULL;
@@ -48,37 +39,164 @@ char *auth_token_create(const unsigned char *key, size_t key_len, long long user
 	    jwt_add_grant_int(jwt, "user_id", (long)user_id) == 0 &&
 	    jwt_add_grant(jwt, "role", role) == 0 && jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 && jwt_add_grant(jwt, "jti", jti) == 0 &&
-	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)key_len) == 0)
+	    (sid <= 0 || jwt_add_grant_int(jwt, "sid", (long)sid) == 0) &&
+	    (!key->kid[0] || jwt_add_header(jwt, "kid", key->kid) == 0) &&
+	    jwt_set_alg(jwt, JWT_ALG_HS256, key->secret, (int)key->len) == 0)
 		out = jwt_encode_str(jwt);
 	jwt_free(jwt);
 	return out;
 }
 
-/* An integer claim; -1 when absent or not an integer. */
-static long long claim_int(jwt_t *jwt, const char *name)
+/* An integer claim into *out: 0 when present, 1 when absent, -1 when not an integer. */
+static int claim_int(jwt_t *jwt, const char *name, long long *out)
 {
 	errno = 0;
 	long v = jwt_get_grant_int(jwt, name);
-	return errno ? -1 : v;
+	if (errno == ENOENT)
+		return 1;
+	if (errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * The key a token names: its header is decoded here, before any verification, only to
+ * read kid. No kid: the current key. A kid that is not a string or not ours: NULL.
+ */
+static const struct jwt_key *key_for(const char *token, const struct jwt_key *keys, int nkeys)
+{
+	const char *dot = strchr(token, '.');
+	unsigned char header[768];
+	long n = dot ? crypto_b64url_decode(token, (size_t)(dot - token), header, sizeof header - 1)
+	             : -1;
+	if (n <= 0 || nkeys <= 0)
+		return NULL;
+	struct json_tokener *tok = json_tokener_new_ex(8);
+	if (!tok)
+		return NULL;
+	json_object *h = json_tokener_parse_ex(tok, (const char *)header, (int)n);
+	int complete = json_tokener_get_error(tok) == json_tokener_success;
+	json_tokener_free(tok);
+	json_object *kid = NULL;
+	const struct jwt_key *found = NULL;
+	if (!complete || !json_object_is_type(h, json_type_object)) {
+		found = NULL;
+	} else if (!json_object_object_get_ex(h, "kid", &kid)) {
+		found = &keys[0];
+	} else if (json_object_is_type(kid, json_type_string)) {
+		for (int i = 0; i < nkeys && !found; i++)
+			if (strcmp(json_object_get_string(kid), keys[i].kid) == 0)
+				found = &keys[i];
+	}
+	json_object_put(h);
+	return found;
+}
+
+/* A jti we can store: 1..JTI_MAX printable ASCII characters. */
+static int jti_copy(const char *jti, char out[JTI_MAX + 1])
+{
+	size_t n = strlen(jti);
+	if (n == 0 || n > JTI_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (jti[i] <= ' ' || jti[i] > '~')
+			return -1;
+	memcpy(out, jti, n + 1);
+	return 0;
+}
+
+static enum token_status read_claims(jwt_t *jwt, long long now, struct token_claims *out)
+{
+	memset(out, 0, sizeof *out);
+	errno = 0;
+	const char *jti = jwt_get_grant(jwt, "jti");
+	int jti_absent = !jti && errno == ENOENT;
+	if (claim_int(jwt, "user_id", &out->user_id) != 0 || out->user_id <= 0 ||
+	    claim_int(jwt, "exp", &out->exp) != 0 || out->exp < 0 ||
+	    claim_int(jwt, "iat", &out->iat) < 0 || claim_int(jwt, "sid", &out->sid) < 0 ||
+	    out->sid < 0 || out->iat < 0 || (!jti && !jti_absent) || (jti && jti_copy(jti, out->jti) != 0))
+		return TOKEN_INVALID;
+	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
+}
+
+enum token_status auth_token_check(const char *token, const struct jwt_key *keys, int nkeys,
+                                   long long now, struct token_claims *out)
+{
+	if (strnlen(token, TOKEN_MAX + 1) > TOKEN_MAX)
+		return TOKEN_INVALID;
+	const struct jwt_key *key = key_for(token, keys, nkeys);
+	jwt_t *jwt = NULL;
+	/* libjwt trusts the header's alg (its issues #6, #200): check it ourselves. */
+	if (!key || jwt_decode(&jwt, token, key->secret, (int)key->len) != 0 || !jwt ||
+	    jwt_get_alg(jwt) != JWT_ALG_HS256) {
+		jwt_free(jwt);
+		return TOKEN_INVALID;
+	}
+	enum token_status st = read_claims(jwt, now, out);
+	jwt_free(jwt);
+	return st;
+}
+
+static struct jwt_key single_key(const unsigned char *key, size_t key_len)
+{
+	struct jwt_key k = {.secret = key, .len = key_len};
+	jwt_kid(key, key_len, k.kid);
+	return k;
+}
+
+char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
+                        const char *username, const char *role, long long now, long long ttl)
+{
+	struct jwt_key k = single_key(key, key_len);
+	return auth_token_sign(&k, user_id, username, role, 0, now, ttl);
 }
 
 static enum token_status token_verify_uncached(const char *token, const unsigned char *key, size_t key_len,
                                     long long now, struct token_claims *out)
 {
-	jwt_t *jwt = NULL;
-	/* libjwt trusts the header's alg (its issues #6, #200): check it ourselves. */
-	if (strlen(token) > 4096 || jwt_decode(&jwt, token, key, (int)key_len) != 0 || !jwt ||
-	    jwt_get_alg(jwt) != JWT_ALG_HS256) {
-		jwt_free(jwt);
-		return TOKEN_INVALID;
-	}
-	out->user_id = claim_int(jwt, "user_id");
-	out->exp = claim_int(jwt, "exp");
-	out->iat = claim_int(jwt, "iat");
-	jwt_free(jwt);
-	if (out->user_id <= 0 || out->exp < 0)
-		return TOKEN_INVALID;
-	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
+	struct jwt_key k = single_key(key, key_len);
+	return auth_token_check(token, &k, 1, now, out);
+}
+
+/* ==== Refresh tokens and API keys ==== */
+
+int refresh_token_new(char out[REFRESH_TOKEN_LEN + 1])
+{
+	unsigned char raw[32];
+	if (crypto_random(raw, sizeof raw) != 0)
+		return -1;
+	crypto_b64url(raw, sizeof raw, out);
+	return 0;
+}
+
+int refresh_token_valid(const char *s)
+{
+	return strnlen(s, REFRESH_TOKEN_LEN + 1) == REFRESH_TOKEN_LEN &&
+	       crypto_is_b64url(s, REFRESH_TOKEN_LEN);
+}
+
+int api_key_new(char out[API_KEY_LEN + 1])
+{
+	unsigned char id[8], secret[32];
+	if (crypto_random(id, sizeof id) != 0 || crypto_random(secret, sizeof secret) != 0)
+		return -1;
+	memcpy(out, "tak_", 4);
+	crypto_hex(id, sizeof id, out + 4);
+	out[API_KEY_PREFIX_LEN] = '_';
+	crypto_b64url(secret, sizeof secret, out + API_KEY_PREFIX_LEN + 1);
+	return 0;
+}
+
+int api_key_valid(const char *s)
+{
+	if (strnlen(s, API_KEY_LEN + 1) != API_KEY_LEN || strncmp(s, "tak_", 4) != 0 ||
+	    s[API_KEY_PREFIX_LEN] != '_')
+		return 0;
+	for (int i = 4; i < API_KEY_PREFIX_LEN; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return 0;
+	return crypto_is_b64url(s + API_KEY_PREFIX_LEN + 1, API_KEY_LEN - API_KEY_PREFIX_LEN - 1);
 }
 
 /*
@@ -166,7 +284,7 @@ int password_hash(const char *password, int cost, char out[PASSWORD_HASH_MAX])
 {
 	unsigned char salt[16];
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-	if (random_bytes(salt, sizeof salt) != 0 ||
+	if (crypto_random(salt, sizeof salt) != 0 ||
 	    !crypt_gensalt_rn("$2b$", (unsigned long)cost, (const char *)salt, sizeof salt, setting,
 	                      sizeof setting))
 		return -1;
