@@ -5,13 +5,15 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "http.h"
 
-/* What the log and the metrics need to know about a request once it is answered. */
+/* What the worker needs to know about a request once it is answered. */
 struct app_outcome {
 	long long user_id; /* the authenticated caller, 0 if none */
 	int route;         /* index in routes[] of the matched route, -1 when none matched */
 	const char *db;    /* where its statements ran: db_used_name() */
+	char api_key_prefix[API_KEY_PREFIX_LEN + 1]; /* the API key that authenticated, or "" */
 };
 
 /* The consistency token's header and cookie (the cookie is scoped to /api). */
@@ -25,5 +27,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 const char *app_route_label(int route);
 /* The consistency token a request presents (header or cookie, the later of both); 0 if none. */
 uint64_t app_consistency_token(const struct http_request *req);
+/* Work for after the response has gone: records an API key's use (one write a minute at most). */
+void app_after_response(const struct app_outcome *out);
 
 #endif

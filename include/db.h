@@ -29,6 +29,17 @@ enum stmt_id {
 	STMT_REPLICA_LAG,
 	STMT_WAL_LSN,        /* the primary's WAL position: the consistency token after a write */
 	STMT_REPLICA_STATUS, /* how far the replica has replayed and how far behind it is */
+	STMT_LOGIN_FAILED,
+	STMT_SESSION_CREATE,
+	STMT_REFRESH,
+	STMT_LOGOUT,
+	STMT_LOGOUT_ALL,
+	STMT_PASSWORD_GET,
+	STMT_PASSWORD_SET,
+	STMT_API_KEY_CREATE,
+	STMT_API_KEY_LIST,
+	STMT_API_KEY_DELETE,
+	STMT_API_KEY_TOUCH,
 	STMT_COUNT
 };
 

@@ -19,9 +19,12 @@ struct ctx {
 	struct http_response *res;
 	struct arena *arena;
 	const struct route_match *match;
-	int authenticated;     /* a valid token was presented */
-	struct token_claims claims;
-	char caller[24];       /* claims.user_id as text: statement parameter $1 */
+	int authenticated;     /* a valid token or well-formed API key was presented */
+	int via_api_key;       /* ... and it was an API key (api_key_prefix names it) */
+	int caller_ok;         /* the statement confirmed the caller (caller_or_reply passed) */
+	struct token_claims claims; /* of an access token */
+	char api_key_prefix[API_KEY_PREFIX_LEN + 1];
+	char caller[320];      /* the credential as a text array: statement parameter $1 */
 	long long user_id;     /* for the log; 0 when unknown */
 	struct problems problems;
 	struct json_object *body; /* the parsed body, released when the request ends */
@@ -45,6 +48,15 @@ void service_metrics(struct ctx *c);
 void auth_register(struct ctx *c);
 void auth_register_admin(struct ctx *c);
 void auth_login(struct ctx *c);
+void auth_refresh(struct ctx *c);
+void auth_logout(struct ctx *c);
+void auth_logout_all(struct ctx *c);
+/* Creates a user with role from a register-shaped body (routes and `taskapi user create`). */
+void auth_create_user(struct ctx *c, const char *role);
+/* 429 with Retry-After while the account is throttled (seconds left at locked_col, NULL: not). */
+int login_throttled_or_reply(struct ctx *c, PGresult *r, int locked_col);
+/* Counts a failed password check against the account name (see LOGIN_MAX_FAILURES). */
+void login_failed(const char *username, size_t len);
 /* The 400 message for a violated unique constraint of users. */
 const char *user_conflict_message(const char *constraint);
 
@@ -54,6 +66,12 @@ void user_me_update(struct ctx *c);
 void user_list(struct ctx *c);
 void user_get(struct ctx *c);
 void user_delete(struct ctx *c);
+void user_password_change(struct ctx *c);
+
+/* ==== API keys ==== */
+void api_key_create(struct ctx *c);
+void api_key_list(struct ctx *c);
+void api_key_delete(struct ctx *c);
 
 /* ==== Tasks ==== */
 void task_create(struct ctx *c);
@@ -64,8 +82,14 @@ void task_delete(struct ctx *c);
 
 /* ==== Shared helpers: each validates and answers in one step; 0 means go on ==== */
 
-/* Verifies the bearer token; answers 401 when missing or invalid. */
+/*
+ * Reads the credential: an access token or an API key ("Bearer tak_..." or X-API-Key).
+ * Answers 401 when it is missing or cannot be valid; else fills c->caller for the
+ * statement, which decides the rest (revoked, expired key, deleted user).
+ */
 int auth_token_or_reply(struct ctx *c);
+/* As auth_token_or_reply, but an API key is refused (403): for session-only routes. */
+int session_token_or_reply(struct ctx *c);
 /* Checks the caller columns (id, role, is_active) at col of row 0; 401/403 otherwise. */
 int caller_or_reply(struct ctx *c, PGresult *r, int col);
 /* As caller_or_reply, and 403 unless the caller is an admin. */
@@ -91,6 +115,8 @@ int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct fi
 /* JSON objects written from a result row, starting at column col. */
 void json_user(struct buf *b, PGresult *r, int row, int col);
 void json_task(struct buf *b, PGresult *r, int row, int col);
+/* An API key's public fields; with key (only right after creation) also the secret. */
+void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */
 void reply_json(struct ctx *c, int status);
 
@@ -101,5 +127,8 @@ void reply_json(struct ctx *c, int status);
 #define TASK_COLS(t) t ".id, " t ".title, " t ".description, " t ".status, " t ".priority, " \
 	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at"
 #define TASK_NCOLS 9
+#define API_KEY_COLS(t) t ".id, " t ".name, " t ".prefix, " t ".created_at, " t ".last_used_at, " \
+	t ".expires_at"
+#define API_KEY_NCOLS 6
 
 #endif

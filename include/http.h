@@ -30,6 +30,7 @@ struct http_request {
 	const char *path;  /* decoded path, without the query string */
 	const char *query; /* raw query string, "" when absent */
 	const char *authorization;
+	const char *api_key; /* X-API-Key */
 	const char *origin;
 	const char *preflight_method; /* Access-Control-Request-Method */
 	const char *preflight_headers;

@@ -69,7 +69,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
                 struct app_outcome *out)
 {
 	struct route_match match;
-	out->user_id = 0;
+	memset(out, 0, sizeof *out);
 	out->route = -1;
 	out->db = NULL;
 	enum route_result found = router_match(routes, req->path, req->method, &match);
@@ -103,4 +103,16 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 		consistency_token_out(res, c.db.commit_lsn);
 	out->user_id = c.user_id;
 	out->db = db_used_name(c.db.used);
+	if (c.via_api_key && c.caller_ok)
+		memcpy(out->api_key_prefix, c.api_key_prefix, sizeof out->api_key_prefix);
+}
+
+void app_after_response(const struct app_outcome *out)
+{
+	if (!out->api_key_prefix[0])
+		return;
+	const char *params[] = {out->api_key_prefix};
+	PGresult *r = NULL;
+	if (db_run(STMT_API_KEY_TOUCH, params, &r, NULL) == DB_OK)
+		PQclear(r);
 }

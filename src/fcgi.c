@@ -78,6 +78,7 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 	if (!req->query)
 		req->query = "";
 	req->authorization = param(r, "HTTP_AUTHORIZATION");
+	req->api_key = param(r, "HTTP_X_API_KEY");
 	req->origin = param(r, "HTTP_ORIGIN");
 	req->preflight_method = param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	req->preflight_headers = param(r, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
@@ -97,7 +98,7 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 	buf_reset(head);
 	buf_puts(head, "Status: ");
 	buf_put_int(head, res->status);
-	buf_cat(head, " ", http_status_text(res->status), "\r\n", NULL);
+	buf_cat(head, " ", http_status_text(res->status), "\r\nX-Content-Type-Options: nosniff\r\n", NULL);
 	if (!res->no_body) {
 		buf_cat(head, "Content-Type: ",
 		        res->content_type ? res->content_type : "application/json; charset=utf-8",
@@ -143,11 +144,12 @@ static int drain_input(FCGX_Request *r)
 
 /* Serves one request; returns 0 when its input was read to the end. */
 static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body,
-                     struct buf *head)
+                     struct buf *head, struct app_outcome *out)
 {
 	struct timespec start;
 	struct http_request req;
-	struct app_outcome out = {0, -1, NULL};
+	memset(out, 0, sizeof *out);
+	out->route = -1;
 	char made_id[33];
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	metrics_request_begin();
@@ -157,12 +159,12 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
 		http_error(res, 413, "Request body too large");
 	else
-		app_handle(&req, res, a, &out);
+		app_handle(&req, res, a, out);
 	write_response(r, &req, res, head);
 	double ms = elapsed_ms(&start);
-	metrics_request_end(req.method, out.route, res->status, ms / 1e3);
-	log_request(req.request_id, req.method_name, req.path, app_route_label(out.route), res->status,
-	            ms, out.user_id, res->body.len, out.db);
+	metrics_request_end(req.method, out->route, res->status, ms / 1e3);
+	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,
+	            ms, out->user_id, res->body.len, out->db);
 	log_set_request_id(NULL);
 	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
 }
@@ -238,9 +240,11 @@ int worker_run(void)
 		   web server to close first), which keeps the worker from its next request.
 		   When the request was read to its end nothing is left to reset: detaching
 		   makes FCGX_Finish_r close at once. */
-		if (serve_one(&r, &arena, &res, &body, &head) == 0)
+		struct app_outcome outcome;
+		if (serve_one(&r, &arena, &res, &body, &head, &outcome) == 0)
 			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
+		app_after_response(&outcome);
 		arena_reset(&arena);
 		buf_reset(&body);
 	}

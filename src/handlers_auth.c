@@ -1,10 +1,13 @@
-/* Auth routes: register, register-admin, login. */
+/* Auth routes: register, register-admin, login, refresh, logout, logout-all. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "handlers.h"
+#include "jsonv.h"
 #include "log.h"
 
 enum { F_EMAIL, F_USERNAME, F_PASSWORD, F_FULL_NAME, F_REGISTER_COUNT };
@@ -23,7 +26,7 @@ const char *user_conflict_message(const char *constraint)
 	                                                   : "Username already taken";
 }
 
-static void register_with_role(struct ctx *c, const char *role)
+void auth_create_user(struct ctx *c, const char *role)
 {
 	struct field_value v[F_REGISTER_COUNT];
 	if (body_or_reply(c, register_fields, F_REGISTER_COUNT, v) != 0)
@@ -50,7 +53,7 @@ static void register_with_role(struct ctx *c, const char *role)
 
 void auth_register(struct ctx *c)
 {
-	register_with_role(c, "user");
+	auth_create_user(c, "user");
 }
 
 void auth_register_admin(struct ctx *c)
@@ -59,7 +62,100 @@ void auth_register_admin(struct ctx *c)
 		http_error(c->res, 403, "Admin registration is disabled");
 		return;
 	}
-	register_with_role(c, "admin");
+	auth_create_user(c, "admin");
+}
+
+/* ==== Failed-login throttling (per account, in PostgreSQL) ==== */
+
+/* 429 while the account is throttled: locked_col of row 0 holds the seconds left. */
+int login_throttled_or_reply(struct ctx *c, PGresult *r, int locked_col)
+{
+	if (PQgetisnull(r, 0, locked_col))
+		return 0;
+	long long left = atoll(PQgetvalue(r, 0, locked_col));
+	char retry[24];
+	snprintf(retry, sizeof retry, "%lld", left > 0 ? left : 1);
+	http_error(c->res, 429, "Too many failed login attempts, try again later");
+	http_header(c->res, "Retry-After", retry);
+	return -1;
+}
+
+/* Counts a failed password check against username (names longer than any account are not). */
+void login_failed(const char *username, size_t len)
+{
+	if (cfg.login_max_failures == 0 || utf8_length(username, len) > 50)
+		return;
+	char max[16], window[16], lockout[16];
+	snprintf(max, sizeof max, "%d", cfg.login_max_failures);
+	snprintf(window, sizeof window, "%d", cfg.login_failure_window);
+	snprintf(lockout, sizeof lockout, "%d", cfg.login_lockout);
+	const char *params[] = {username, max, window, lockout};
+	PGresult *r = NULL;
+	if (db_run(STMT_LOGIN_FAILED, params, &r, NULL) == DB_OK) {
+		if (atoi(PQgetvalue(r, 0, 0)) >= cfg.login_max_failures)
+			log_info("security: login for account \"%.50s\" throttled for %d s after %d failures",
+			         username, cfg.login_lockout, cfg.login_max_failures);
+		PQclear(r);
+	}
+}
+
+/* ==== Token pairs ==== */
+
+/* Answers 200 with a new access token for session sid and the given refresh token. */
+static void reply_tokens(struct ctx *c, long long user_id, const char *username, const char *role,
+                         long long sid, const char *refresh)
+{
+	char *token = auth_token_sign(&cfg.jwt_keys[0], user_id, username, role, sid,
+	                              (long long)time(NULL), cfg.token_ttl);
+	if (!token) {
+		log_error(NULL, "jwt: token creation failed");
+		http_error(c->res, 500, "Internal server error");
+		return;
+	}
+	struct buf *b = &c->res->body;
+	buf_puts(b, "{\"access_token\":");
+	buf_json_cstr(b, token);
+	buf_puts(b, ",\"token_type\":\"bearer\",\"refresh_token\":");
+	buf_json_cstr(b, refresh);
+	buf_printf(b, ",\"expires_in\":%lld}", cfg.token_ttl);
+	free(token);
+	http_header(c->res, "Cache-Control", "no-store");
+	reply_json(c, 200);
+}
+
+/* A new refresh token and its hash; answers 500 and returns -1 when the CSPRNG fails. */
+static int new_refresh_or_reply(struct ctx *c, char token[REFRESH_TOKEN_LEN + 1],
+                                char hash[SHA256_HEX_LEN + 1])
+{
+	if (refresh_token_new(token) != 0) {
+		log_error(NULL, "getrandom failed");
+		http_error(c->res, 500, "Internal server error");
+		return -1;
+	}
+	crypto_sha256_hex(token, REFRESH_TOKEN_LEN, hash);
+	return 0;
+}
+
+/* ==== Login ==== */
+
+static void start_session(struct ctx *c, long long user_id, const char *username, const char *role)
+{
+	char refresh[REFRESH_TOKEN_LEN + 1], hash[SHA256_HEX_LEN + 1];
+	if (new_refresh_or_reply(c, refresh, hash) != 0)
+		return;
+	char uid[24], refresh_ttl[24], access_ttl[24];
+	snprintf(uid, sizeof uid, "%lld", user_id);
+	snprintf(refresh_ttl, sizeof refresh_ttl, "%lld", cfg.refresh_ttl);
+	snprintf(access_ttl, sizeof access_ttl, "%lld", cfg.token_ttl);
+	const char *params[] = {uid, username, hash, refresh_ttl, access_ttl};
+	PGresult *r = db_or_reply(c, STMT_SESSION_CREATE, params);
+	if (!r)
+		return;
+	if (PQntuples(r) == 0) /* deleted between the password check and now */
+		http_unauthorized(c->res, "Incorrect username or password");
+	else
+		reply_tokens(c, user_id, username, role, atoll(PQgetvalue(r, 0, 0)), refresh);
+	PQclear(r);
 }
 
 enum { L_USERNAME, L_PASSWORD, L_COUNT };
@@ -78,12 +174,18 @@ void auth_login(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_LOGIN, params);
 	if (!r)
 		return;
+	/* A throttled account answers before any bcrypt: the right password does not help. */
+	if (login_throttled_or_reply(c, r, 5) != 0) {
+		PQclear(r);
+		return;
+	}
 	/* An unknown user costs one bcrypt too, so both failures take the same time. */
-	int found = PQntuples(r) == 1;
+	int found = !PQgetisnull(r, 0, 0);
 	if (!found)
 		password_verify_dummy(v[L_PASSWORD].str, cfg.bcrypt_cost);
 	if (!found || !password_verify(v[L_PASSWORD].str, PQgetvalue(r, 0, 4))) {
 		PQclear(r);
+		login_failed(v[L_USERNAME].str, v[L_USERNAME].len);
 		http_unauthorized(c->res, "Incorrect username or password");
 		return;
 	}
@@ -93,19 +195,81 @@ void auth_login(struct ctx *c)
 		http_error(c->res, 403, "Inactive user");
 		return;
 	}
-	char *token = auth_token_create(cfg.jwt_secret, cfg.jwt_secret_len, c->user_id,
-	                                PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), (long long)time(NULL),
-	                                cfg.token_ttl);
+	char *username = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
+	char *role = arena_strdup(c->arena, PQgetvalue(r, 0, 2));
 	PQclear(r);
-	if (!token) {
-		log_error(NULL, "jwt: token creation failed");
-		http_error(c->res, 500, "Internal server error");
+	start_session(c, c->user_id, username, role);
+}
+
+/* ==== Refresh ==== */
+
+enum { R_REFRESH_TOKEN, R_COUNT };
+
+static const struct field_spec refresh_fields[R_COUNT] = {
+	[R_REFRESH_TOKEN] = {.name = "refresh_token", .type = FIELD_STRING, .required = 1},
+};
+
+void auth_refresh(struct ctx *c)
+{
+	struct field_value v[R_COUNT];
+	if (body_or_reply(c, refresh_fields, R_COUNT, v) != 0)
+		return;
+	if (!refresh_token_valid(v[R_REFRESH_TOKEN].str)) {
+		http_unauthorized(c->res, "Invalid refresh token");
 		return;
 	}
-	buf_puts(&c->res->body, "{\"access_token\":");
-	buf_json_cstr(&c->res->body, token);
-	buf_puts(&c->res->body, ",\"token_type\":\"bearer\"}");
-	free(token);
-	http_header(c->res, "Cache-Control", "no-store");
-	reply_json(c, 200);
+	char old_hash[SHA256_HEX_LEN + 1], refresh[REFRESH_TOKEN_LEN + 1], hash[SHA256_HEX_LEN + 1];
+	crypto_sha256_hex(v[R_REFRESH_TOKEN].str, REFRESH_TOKEN_LEN, old_hash);
+	if (new_refresh_or_reply(c, refresh, hash) != 0)
+		return;
+	char ttl[24];
+	snprintf(ttl, sizeof ttl, "%lld", cfg.refresh_ttl);
+	const char *params[] = {old_hash, hash, ttl};
+	PGresult *r = db_or_reply(c, STMT_REFRESH, params);
+	if (!r)
+		return;
+	if (!PQgetisnull(r, 0, 0))
+		c->user_id = atoll(PQgetvalue(r, 0, 0));
+	if (PQgetvalue(r, 0, 5)[0] != '0')
+		log_info("security: refresh token reuse for user %lld: its session is revoked", c->user_id);
+	if (PQgetisnull(r, 0, 0) || (PQgetisnull(r, 0, 4) && PQgetvalue(r, 0, 3)[0] == 't'))
+		http_unauthorized(c->res, "Invalid refresh token"); /* unknown, used, expired, revoked */
+	else if (PQgetisnull(r, 0, 4))
+		http_error(c->res, 403, "Inactive user");
+	else
+		reply_tokens(c, c->user_id, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+		             atoll(PQgetvalue(r, 0, 4)), refresh);
+	PQclear(r);
+}
+
+/* ==== Logout ==== */
+
+void auth_logout(struct ctx *c)
+{
+	if (session_token_or_reply(c) != 0)
+		return;
+	char sid[24], exp[24];
+	snprintf(sid, sizeof sid, "%lld", c->claims.sid);
+	snprintf(exp, sizeof exp, "%lld", c->claims.exp);
+	const char *params[] = {c->caller, c->claims.sid > 0 ? sid : NULL,
+	                        c->claims.jti[0] ? c->claims.jti : NULL, exp};
+	PGresult *r = db_or_reply(c, STMT_LOGOUT, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0)
+		http_no_content(c->res);
+	PQclear(r);
+}
+
+void auth_logout_all(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	const char *params[] = {c->caller};
+	PGresult *r = db_or_reply(c, STMT_LOGOUT_ALL, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0)
+		http_no_content(c->res);
+	PQclear(r);
 }

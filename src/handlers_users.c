@@ -42,12 +42,15 @@ void user_me_update(struct ctx *c)
 		http_error(c->res, 500, "Internal server error");
 		return;
 	}
+	char sid[24];
+	snprintf(sid, sizeof sid, "%lld", c->claims.sid);
 	const char *params[] = {
 		c->caller,
 		field_given(&v[U_EMAIL]), v[U_EMAIL].str,
 		field_given(&v[U_USERNAME]), v[U_USERNAME].str,
 		field_given(&v[U_FULL_NAME]), v[U_FULL_NAME].str,
 		field_given(&v[U_PASSWORD]), hash,
+		c->claims.sid > 0 ? sid : NULL, /* a new password ends every other session */
 	};
 	const char *unique = NULL;
 	PGresult *r = db_or_reply_unique(c, STMT_ME_UPDATE, params, &unique);
@@ -60,6 +63,52 @@ void user_me_update(struct ctx *c)
 		json_user(&c->res->body, r, 0, 3);
 		reply_json(c, 200);
 	}
+	PQclear(r);
+}
+
+enum { P_CURRENT, P_NEW, P_COUNT };
+
+static const struct field_spec password_fields[P_COUNT] = {
+	[P_CURRENT] = {.name = "current_password", .type = FIELD_STRING, .required = 1},
+	[P_NEW] = {.name = "new_password", .type = FIELD_STRING, .required = 1, .check = password_policy},
+};
+
+/* POST /users/me/password: checks the current password (throttled like logins), sets the
+   new one and ends every other session. */
+void user_password_change(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	struct field_value v[P_COUNT];
+	if (body_or_reply(c, password_fields, P_COUNT, v) != 0)
+		return;
+	PGresult *r = db_or_reply(c, STMT_PASSWORD_GET, (const char *const[]){c->caller});
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) != 0 || login_throttled_or_reply(c, r, 5) != 0) {
+		PQclear(r);
+		return;
+	}
+	if (!password_verify(v[P_CURRENT].str, PQgetvalue(r, 0, 4))) {
+		login_failed(PQgetvalue(r, 0, 3), (size_t)PQgetlength(r, 0, 3));
+		PQclear(r);
+		http_error(c->res, 400, "Current password is incorrect");
+		return;
+	}
+	PQclear(r);
+	char hash[PASSWORD_HASH_MAX], sid[24];
+	if (password_hash(v[P_NEW].str, cfg.bcrypt_cost, hash) != 0) {
+		log_error(NULL, "bcrypt: hashing failed");
+		http_error(c->res, 500, "Internal server error");
+		return;
+	}
+	snprintf(sid, sizeof sid, "%lld", c->claims.sid);
+	const char *params[] = {c->caller, hash, c->claims.sid > 0 ? sid : NULL};
+	r = db_or_reply(c, STMT_PASSWORD_SET, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0)
+		http_no_content(c->res);
 	PQclear(r);
 }
 

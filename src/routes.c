@@ -14,11 +14,17 @@ const struct route routes[] = {
 	{"/api/v1/auth/register", {POST(auth_register)}},
 	{"/api/v1/auth/register-admin", {POST(auth_register_admin)}},
 	{"/api/v1/auth/login", {POST(auth_login)}},
+	{"/api/v1/auth/refresh", {POST(auth_refresh)}},
+	{"/api/v1/auth/logout", {POST(auth_logout)}},
+	{"/api/v1/auth/logout-all", {POST(auth_logout_all)}},
 	{"/api/v1/users/me", {GET(user_me_get), PUT(user_me_update)}},
+	{"/api/v1/users/me/password", {POST(user_password_change)}},
 	{"/api/v1/users", {GET(user_list)}},
 	{"/api/v1/users/{id}", {GET(user_get), DELETE(user_delete)}},
 	{"/api/v1/tasks", {GET(task_list), POST(task_create)}},
 	{"/api/v1/tasks/{id}", {GET(task_get), PUT(task_update), DELETE(task_delete)}},
+	{"/api/v1/api-keys", {GET(api_key_list), POST(api_key_create)}},
+	{"/api/v1/api-keys/{id}", {DELETE(api_key_delete)}},
 	{NULL, {0}},
 };
 

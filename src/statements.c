@@ -2,13 +2,38 @@
  * Every SQL statement the server runs, prepared once per connection. Each one that
  * serves an authenticated route folds the caller check into the work (one round
  * trip): its first three columns are the caller's id, role and is_active, and its
- * only row is missing when the token's user no longer exists.
+ * only row is missing when the credential no longer authenticates anyone.
  */
 #include "db.h"
 #include "handlers.h"
 
-#define CALLER_CTE "WITH c AS (SELECT id, role, is_active FROM users WHERE id = $1::bigint) "
+/*
+ * The caller, from $1, a text array built by caller_param() (src/respond.c):
+ *   access token: {user_id, jti, iat, sid, NULL, NULL}   API key: {NULL x4, prefix, sha256 hex}
+ * A token counts only while its jti is not revoked and, when it names a session, while
+ * that session is not revoked; a token without a session only when issued after the
+ * user's sessions_valid_after (logout-all, password change). A key counts while it
+ * exists and has not expired; its hash is compared with ct_equal (every byte).
+ */
+#define CALLER_ARG(i) "($1::text[])[" #i "]"
+#define CALLER_CTE                                                                                   \
+	"WITH c AS ("                                                                                  \
+	"SELECT u.id, u.role, u.is_active FROM users u WHERE u.id = " CALLER_ARG(1) "::bigint "        \
+	"AND NOT EXISTS (SELECT 1 FROM revoked_tokens rt WHERE rt.jti = " CALLER_ARG(2) ") "           \
+	"AND CASE WHEN " CALLER_ARG(4) " IS NULL "                                                     \
+	"THEN to_timestamp(" CALLER_ARG(3) "::bigint) > u.sessions_valid_after "                       \
+	"ELSE EXISTS (SELECT 1 FROM sessions cs WHERE cs.id = " CALLER_ARG(4) "::bigint "              \
+	"AND cs.user_id = u.id AND cs.revoked_at IS NULL) END "                                        \
+	"UNION ALL "                                                                                   \
+	"SELECT u.id, u.role, u.is_active FROM api_keys ck JOIN users u ON u.id = ck.user_id "         \
+	"WHERE ck.prefix = " CALLER_ARG(5) " AND ct_equal(ck.key_hash, decode(" CALLER_ARG(6)          \
+	", 'hex')) AND (ck.expires_at IS NULL OR ck.expires_at > now())) "
 #define CALLER_COLS "c.id, c.role, c.is_active"
+#define SECONDS(p) p "::bigint * interval '1 second'"
+/* Seconds an account's logins stay throttled (NULL when they are not). */
+#define LOCKED_SECONDS(name)                                                                         \
+	"(SELECT ceil(extract(epoch FROM f.locked_until - now()))::bigint FROM login_failures f "       \
+	"WHERE f.username = " name " AND f.locked_until > now())"
 
 /*
  * A page of tasks ($2 limit, $3 offset) with the total count, in one round trip.
@@ -36,18 +61,20 @@
 	"ORDER BY id LIMIT $2::bigint OFFSET $3::bigint) p ON true ORDER BY p.id"
 
 const struct statement statements[STMT_COUNT] = {
-	[STMT_CALLER] = {"caller", "SELECT id, role, is_active FROM users WHERE id = $1::bigint", 1, 1},
+	[STMT_CALLER] = {"caller", CALLER_CTE "SELECT " CALLER_COLS " FROM c", 1, 1},
 
 	[STMT_REGISTER] = {"register",
 		"INSERT INTO users (email, username, full_name, hashed_password, role) "
 		"VALUES ($1::text, $2::text, $3::text, $4::text, $5::text) RETURNING " USER_COLS("users"),
 		5, 0},
 
+	/* Always one row: the user's columns are NULL when there is no such user. */
 	[STMT_LOGIN] = {"login",
-		"SELECT id, username, role, is_active, hashed_password FROM users WHERE username = $1::text",
+		"SELECT u.id, u.username, u.role, u.is_active, u.hashed_password, " LOCKED_SECONDS("$1::text")
+		" FROM (VALUES (1)) AS one LEFT JOIN users u ON u.username = $1::text",
 		1, 1},
 
-	[STMT_ME] = {"me", "SELECT id, role, is_active, " USER_COLS("users") " FROM users WHERE id = $1::bigint",
+	[STMT_ME] = {"me", CALLER_CTE "SELECT " CALLER_COLS ", " USER_COLS("u") " FROM c JOIN users u ON u.id = c.id",
 		1, 1},
 
 	[STMT_ME_UPDATE] = {"me_update",
@@ -56,10 +83,15 @@ const struct statement statements[STMT_COUNT] = {
 		"username = CASE WHEN $4::bool THEN $5::text ELSE username END, "
 		"full_name = CASE WHEN $6::bool THEN $7::text ELSE full_name END, "
 		"hashed_password = CASE WHEN $8::bool THEN $9::text ELSE hashed_password END, "
+		"sessions_valid_after = CASE WHEN $8::bool THEN now() ELSE sessions_valid_after END, "
 		"updated_at = now() "
-		"FROM c WHERE users.id = c.id AND c.is_active RETURNING " USER_COLS("users") ") "
+		"FROM c WHERE users.id = c.id AND c.is_active RETURNING " USER_COLS("users") "), "
+		/* A new password ends every other session ($10: the caller's own, if any). */
+		"ps AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password change' FROM c "
+		"WHERE $8::bool AND c.is_active AND sessions.user_id = c.id AND sessions.revoked_at IS NULL "
+		"AND sessions.id IS DISTINCT FROM $10::bigint) "
 		"SELECT " CALLER_COLS ", u.* FROM c LEFT JOIN u ON true",
-		9, 0},
+		10, 0},
 
 	[STMT_USERS_LIST] = {"users_list",
 		CALLER_CTE "SELECT " CALLER_COLS ", " USER_COLS("u") " FROM c LEFT JOIN LATERAL ("
@@ -151,4 +183,124 @@ const struct statement statements[STMT_COUNT] = {
 		"ELSE COALESCE(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) "
 		"  * 1000, 1e9) END::float8",
 		0, 1},
+
+	/* ==== Sessions, refresh tokens, logout (issue 5) ==== */
+
+	/* $1 username, $2 failures allowed, $3 window and $4 lockout in seconds. Also forgets
+	   a few stale rows of other names, so the table stays small. */
+	[STMT_LOGIN_FAILED] = {"login_failed",
+		"WITH gf AS (DELETE FROM login_failures WHERE username IN (SELECT username FROM login_failures "
+		"  WHERE window_start < now() - interval '1 day' AND coalesce(locked_until < now(), true) "
+		"  AND username <> $1::text LIMIT 10)) "
+		"INSERT INTO login_failures AS f (username, failures, window_start, locked_until) "
+		"VALUES ($1::text, 1, now(), CASE WHEN $2::int <= 1 THEN now() + " SECONDS("$4") " END) "
+		"ON CONFLICT (username) DO UPDATE SET "
+		"failures = CASE WHEN f.window_start > now() - " SECONDS("$3") " THEN f.failures + 1 ELSE 1 END, "
+		"window_start = CASE WHEN f.window_start > now() - " SECONDS("$3") " THEN f.window_start ELSE now() END, "
+		"locked_until = CASE WHEN (CASE WHEN f.window_start > now() - " SECONDS("$3")
+		"  THEN f.failures + 1 ELSE 1 END) >= $2::int THEN now() + " SECONDS("$4") " ELSE f.locked_until END "
+		"RETURNING failures",
+		4, 0},
+
+	/* A successful login: $1 user id, $2 username, $3 SHA-256 (hex) of the new refresh token,
+	   $4 its lifetime, $5 the access-token lifetime (seconds). Clears the account's failures
+	   and collects a little garbage of expired rows. Returns the new session id. */
+	[STMT_SESSION_CREATE] = {"session_create",
+		"WITH lf AS (DELETE FROM login_failures WHERE username = $2::text), "
+		"gs AS (DELETE FROM sessions WHERE id IN ("
+		"  (SELECT id FROM sessions WHERE expires_at < now() - " SECONDS("$5") " LIMIT 50) UNION "
+		"  (SELECT id FROM sessions WHERE revoked_at < now() - interval '1 day' LIMIT 50))), "
+		"gt AS (DELETE FROM refresh_tokens WHERE id IN ("
+		"  SELECT id FROM refresh_tokens WHERE expires_at < now() LIMIT 100)), "
+		"gj AS (DELETE FROM revoked_tokens WHERE jti IN ("
+		"  SELECT jti FROM revoked_tokens WHERE expires_at < now() LIMIT 100)), "
+		"s AS (INSERT INTO sessions (user_id, expires_at) "
+		"  SELECT id, now() + " SECONDS("$4") " FROM users WHERE id = $1::bigint RETURNING id, expires_at), "
+		"r AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at) "
+		"  SELECT id, decode($3::text, 'hex'), expires_at FROM s RETURNING session_id) "
+		"SELECT session_id FROM r",
+		5, 0},
+
+	/* Rotation: $1 SHA-256 (hex) of the presented token, $2 of its successor, $3 lifetime.
+	   The presented token's row is locked, so concurrent refreshes of one token serialize
+	   and the second sees it used. A used token presented again revokes its session (the
+	   whole family). One row: user id, username, role, is_active (NULL: unknown token),
+	   the session id when rotated (else NULL), 1 when reuse was detected now. */
+	[STMT_REFRESH] = {"refresh",
+		"WITH old AS (SELECT r.id, r.session_id, r.used_at, r.expires_at, s.revoked_at, s.user_id "
+		"  FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id "
+		"  WHERE r.token_hash = decode($1::text, 'hex') FOR UPDATE OF r, s), "
+		"u AS (SELECT users.id, users.username, users.role, users.is_active FROM users "
+		"  JOIN old ON users.id = old.user_id), "
+		"ok AS (SELECT old.id, old.session_id FROM old JOIN u ON u.id = old.user_id "
+		"  WHERE old.used_at IS NULL AND old.revoked_at IS NULL AND old.expires_at > now() AND u.is_active), "
+		"rot AS (UPDATE refresh_tokens t SET used_at = now() FROM ok WHERE t.id = ok.id RETURNING t.session_id), "
+		"ext AS (UPDATE sessions s SET expires_at = now() + " SECONDS("$3") " FROM ok WHERE s.id = ok.session_id), "
+		"reuse AS (UPDATE sessions s SET revoked_at = now(), revoked_reason = 'refresh token reuse' "
+		"  FROM old WHERE s.id = old.session_id AND old.used_at IS NOT NULL AND s.revoked_at IS NULL "
+		"  RETURNING s.id), "
+		"new AS (INSERT INTO refresh_tokens (session_id, token_hash, expires_at) "
+		"  SELECT session_id, decode($2::text, 'hex'), now() + " SECONDS("$3") " FROM rot RETURNING session_id) "
+		"SELECT u.id, u.username, u.role, u.is_active, (SELECT session_id FROM new), "
+		"(SELECT count(*) FROM reuse) FROM (VALUES (1)) AS one LEFT JOIN u ON true",
+		3, 0},
+
+	/* $2 the token's session (NULL: none), $3 its jti (NULL: none), $4 its exp. */
+	[STMT_LOGOUT] = {"logout",
+		CALLER_CTE ", ls AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout' FROM c "
+		"WHERE sessions.id = $2::bigint AND sessions.user_id = c.id AND sessions.revoked_at IS NULL), "
+		"lj AS (INSERT INTO revoked_tokens (jti, expires_at) SELECT $3::text, to_timestamp($4::bigint) "
+		"FROM c WHERE $3::text IS NOT NULL ON CONFLICT (jti) DO NOTHING) "
+		"SELECT " CALLER_COLS " FROM c",
+		4, 0},
+
+	[STMT_LOGOUT_ALL] = {"logout_all",
+		CALLER_CTE ", ls AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout-all' "
+		"FROM c WHERE sessions.user_id = c.id AND sessions.revoked_at IS NULL), "
+		"lu AS (UPDATE users SET sessions_valid_after = now() FROM c WHERE users.id = c.id) "
+		"SELECT " CALLER_COLS " FROM c",
+		1, 0},
+
+	/* The caller's username, password hash and login throttling, to check a current password. */
+	[STMT_PASSWORD_GET] = {"password_get",
+		CALLER_CTE "SELECT " CALLER_COLS ", u.username, u.hashed_password, " LOCKED_SECONDS("u.username")
+		" FROM c JOIN users u ON u.id = c.id",
+		1, 1},
+
+	/* $2 the new hash, $3 the caller's session (kept; every other one ends). */
+	[STMT_PASSWORD_SET] = {"password_set",
+		CALLER_CTE ", pu AS (UPDATE users SET hashed_password = $2::text, sessions_valid_after = now(), "
+		"updated_at = now() FROM c WHERE users.id = c.id AND c.is_active RETURNING users.username), "
+		"ps AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password change' FROM c "
+		"WHERE c.is_active AND sessions.user_id = c.id AND sessions.revoked_at IS NULL "
+		"AND sessions.id IS DISTINCT FROM $3::bigint), "
+		"pf AS (DELETE FROM login_failures WHERE username IN (SELECT username FROM pu)) "
+		"SELECT " CALLER_COLS " FROM c",
+		3, 0},
+
+	/* ==== API keys ==== */
+
+	[STMT_API_KEY_CREATE] = {"api_key_create",
+		CALLER_CTE ", k AS (INSERT INTO api_keys (user_id, name, prefix, key_hash, expires_at) "
+		"SELECT c.id, $2::text, $3::text, decode($4::text, 'hex'), $5::timestamptz FROM c WHERE c.is_active "
+		"RETURNING " API_KEY_COLS("api_keys") ") "
+		"SELECT " CALLER_COLS ", k.* FROM c LEFT JOIN k ON true",
+		5, 0},
+
+	[STMT_API_KEY_LIST] = {"api_key_list",
+		CALLER_CTE "SELECT " CALLER_COLS ", " API_KEY_COLS("k") " FROM c "
+		"LEFT JOIN api_keys k ON k.user_id = c.id AND c.is_active ORDER BY k.id",
+		1, 1},
+
+	[STMT_API_KEY_DELETE] = {"api_key_delete",
+		CALLER_CTE ", d AS (DELETE FROM api_keys k USING c WHERE k.id = $2::bigint AND k.user_id = c.id "
+		"AND c.is_active RETURNING k.id) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
+		2, 0},
+
+	/* After a response to a key-authenticated request: at most one write a minute per key. */
+	[STMT_API_KEY_TOUCH] = {"api_key_touch",
+		"UPDATE api_keys SET last_used_at = now() WHERE prefix = $1::text "
+		"AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+		1, 0},
 };
