@@ -6,6 +6,7 @@
  *   taskapi migrate  apply the SQL migrations in TASKAPI_SQL_DIR to DATABASE_URL
  *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench)
  *   taskapi hash-rate [COST] [SECONDS]   bcrypt hashes per second on one core
+ *   taskapi user create [--admin] --username U --email E [--full-name F] < password
  *   taskapi version
  */
 #include <fcgiapp.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -25,7 +27,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: taskapi serve | worker | migrate | sql NAME | hash-rate [COST] [SECONDS] | version\n");
+	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | sql NAME | "
+	                "hash-rate [COST] [SECONDS] | version\n");
 	return 2;
 }
 
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "migrate") == 0)
 		return db_migrate(cfg.database_url, cfg.sql_dir) == 0 ? 0 : 1;
+	if (strcmp(cmd, "user") == 0 && argc >= 3 && strcmp(argv[2], "create") == 0)
+		return cli_user_create(argc - 3, argv + 3);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0)
 		return usage();
 	log_set_level((enum log_level)cfg.log_level);
