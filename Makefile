@@ -1,6 +1,7 @@
 # Task Management API: FastCGI application in C.
 # `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
 # `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
+# `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
 
 CC      ?= cc
 PKGS    := json-c libjwt libpq libcrypto
@@ -21,7 +22,17 @@ OBJ      := $(SRC:src/%.c=$(OUT)/obj/%.o)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(OUT)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(OUT)/unit/%)
 
-.PHONY: all asan unit deps run stop test test-cluster clean format-check
+# libFuzzer targets: the modules built by clang with ASan+UBSan and coverage, one binary each.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTASKAPI_BUILD_ID='"$(BUILD_ID)"'
+FUZZ_TARGETS := json query router time token
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+.PHONY: all asan unit deps run stop test test-cluster clean format-check fuzz fuzz-build
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -37,6 +48,21 @@ $(OUT)/obj $(OUT)/unit:
 	mkdir -p $@
 
 unit: $(UNIT_BIN)
+
+build/fuzz/obj/%.o: src/%.c $(wildcard include/*.h) | build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+build/fuzz/obj:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) -s fuzz-build
+	@scripts/fuzz $(FUZZ_SECONDS)
 
 asan:
 	$(MAKE) OUT=build/asan OPT="-O1 -g" \
@@ -63,7 +89,7 @@ test-cluster: deps
 	@scripts/test-cluster
 
 format-check:
-	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c
+	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf build
