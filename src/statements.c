@@ -248,16 +248,17 @@ const struct statement statements[STMT_COUNT] = {
 	/* $2 the token's session (NULL: none), $3 its jti (NULL: none), $4 its exp. */
 	[STMT_LOGOUT] = {"logout",
 		CALLER_CTE ", ls AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout' FROM c "
-		"WHERE sessions.id = $2::bigint AND sessions.user_id = c.id AND sessions.revoked_at IS NULL), "
+		"WHERE sessions.id = $2::bigint AND sessions.user_id = c.id AND sessions.revoked_at IS NULL "
+		"AND c.is_active), "
 		"lj AS (INSERT INTO revoked_tokens (jti, expires_at) SELECT $3::text, to_timestamp($4::bigint) "
-		"FROM c WHERE $3::text IS NOT NULL ON CONFLICT (jti) DO NOTHING) "
+		"FROM c WHERE $3::text IS NOT NULL AND c.is_active ON CONFLICT (jti) DO NOTHING) "
 		"SELECT " CALLER_COLS " FROM c",
 		4, 0},
 
 	[STMT_LOGOUT_ALL] = {"logout_all",
 		CALLER_CTE ", ls AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout-all' "
-		"FROM c WHERE sessions.user_id = c.id AND sessions.revoked_at IS NULL), "
-		"lu AS (UPDATE users SET sessions_valid_after = now() FROM c WHERE users.id = c.id) "
+		"FROM c WHERE sessions.user_id = c.id AND sessions.revoked_at IS NULL AND c.is_active), "
+		"lu AS (UPDATE users SET sessions_valid_after = now() FROM c WHERE users.id = c.id AND c.is_active) "
 		"SELECT " CALLER_COLS " FROM c",
 		1, 0},
 
