@@ -120,8 +120,8 @@ static enum token_status read_claims(jwt_t *jwt, long long now, struct token_cla
 	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
 }
 
-enum token_status auth_token_check(const char *token, const struct jwt_key *keys, int nkeys,
-                                   long long now, struct token_claims *out)
+static enum token_status token_check_uncached(const char *token, const struct jwt_key *keys,
+                                             int nkeys, long long now, struct token_claims *out)
 {
 	if (strnlen(token, TOKEN_MAX + 1) > TOKEN_MAX)
 		return TOKEN_INVALID;
@@ -138,6 +138,82 @@ enum token_status auth_token_check(const char *token, const struct jwt_key *keys
 	return st;
 }
 
+/*
+ * Verifying a token costs more than the rest of a request's work in the worker
+ * (libjwt's base64, jansson and an OpenSSL 3 HMAC fetch: ~75,000 instructions,
+ * measured with callgrind). A token that verified once verifies again under the same
+ * key ring, so each worker keeps the claims of a few recent ones; exp is still checked
+ * on every use, and revocation is the database's business (CALLER_CTE). Lookups
+ * compare the whole token in constant time, so a forged token learns nothing from
+ * timing. Another key ring (its kids, which name the secrets) empties the cache.
+ */
+#define TOKEN_CACHE_SLOTS 64
+#define TOKEN_CACHE_TOKEN_MAX 512
+#define RING_ID_MAX (JWT_KEYS_MAX * (JWT_KID_LEN + 1) + 1)
+
+struct token_cache_entry {
+	size_t len; /* 0: empty */
+	char token[TOKEN_CACHE_TOKEN_MAX];
+	struct token_claims claims;
+};
+
+static struct token_cache_entry token_cache[TOKEN_CACHE_SLOTS];
+static char cache_ring[RING_ID_MAX];
+
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	unsigned char diff = 0;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static struct token_cache_entry *cache_slot(const char *token, size_t len,
+                                            const struct jwt_key *keys, int nkeys)
+{
+	if (len == 0 || len >= TOKEN_CACHE_TOKEN_MAX || nkeys <= 0 || nkeys > JWT_KEYS_MAX)
+		return NULL;
+	char ring[RING_ID_MAX];
+	size_t o = 0;
+	for (int i = 0; i < nkeys; i++) {
+		size_t n = strnlen(keys[i].kid, JWT_KID_LEN);
+		if (n == 0)
+			return NULL; /* a key without kid cannot be told apart: no caching */
+		memcpy(ring + o, keys[i].kid, n);
+		o += n;
+		ring[o++] = ',';
+	}
+	ring[o] = '\0';
+	if (strcmp(ring, cache_ring) != 0) {
+		memset(token_cache, 0, sizeof token_cache);
+		memcpy(cache_ring, ring, o + 1);
+	}
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)token[i]) * 16777619u;
+	return &token_cache[h % TOKEN_CACHE_SLOTS];
+}
+
+enum token_status auth_token_check(const char *token, const struct jwt_key *keys, int nkeys,
+                                   long long now, struct token_claims *out)
+{
+	size_t len = strnlen(token, TOKEN_MAX + 1);
+	struct token_cache_entry *e = cache_slot(token, len, keys, nkeys);
+	if (e && e->len == len && same_bytes(e->token, token, len)) {
+		*out = e->claims;
+	} else {
+		enum token_status st = token_check_uncached(token, keys, nkeys, now, out);
+		if (st != TOKEN_OK)
+			return st;
+		if (e) {
+			memcpy(e->token, token, len);
+			e->len = len;
+			e->claims = *out;
+		}
+	}
+	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
+}
+
 static struct jwt_key single_key(const unsigned char *key, size_t key_len)
 {
 	struct jwt_key k = {.secret = key, .len = key_len};
@@ -152,7 +228,7 @@ char *auth_token_create(const unsigned char *key, size_t key_len, long long user
 	return auth_token_sign(&k, user_id, username, role, 0, now, ttl);
 }
 
-static enum token_status token_verify_uncached(const char *token, const unsigned char *key, size_t key_len,
+enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
                                     long long now, struct token_claims *out)
 {
 	struct jwt_key k = single_key(key, key_len);
@@ -197,72 +273,6 @@ int api_key_valid(const char *s)
 		if (!strchr("0123456789abcdef", s[i]))
 			return 0;
 	return crypto_is_b64url(s + API_KEY_PREFIX_LEN + 1, API_KEY_LEN - API_KEY_PREFIX_LEN - 1);
-}
-
-/*
- * Verifying a token costs more than the rest of a request's work in the worker
- * (libjwt's base64, jansson and an OpenSSL 3 HMAC fetch: ~75,000 instructions,
- * measured with callgrind). A token that verified once verifies again under the same
- * key, so each worker keeps the claims of a few recent ones; exp is still checked on
- * every use. Lookups compare the whole token in constant time, so a forged token
- * learns nothing from timing. A different key empties the cache.
- */
-#define TOKEN_CACHE_SLOTS 64
-#define TOKEN_CACHE_TOKEN_MAX 512
-#define TOKEN_CACHE_KEY_MAX 256
-
-struct token_cache_entry {
-	size_t len; /* 0: empty */
-	char token[TOKEN_CACHE_TOKEN_MAX];
-	struct token_claims claims;
-};
-
-static struct token_cache_entry token_cache[TOKEN_CACHE_SLOTS];
-static unsigned char cache_key[TOKEN_CACHE_KEY_MAX];
-static size_t cache_key_len;
-
-static int same_bytes(const char *a, const char *b, size_t n)
-{
-	unsigned char diff = 0;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
-static struct token_cache_entry *cache_slot(const char *token, size_t len,
-                                            const unsigned char *key, size_t key_len)
-{
-	if (len == 0 || len >= TOKEN_CACHE_TOKEN_MAX || key_len > TOKEN_CACHE_KEY_MAX)
-		return NULL;
-	if (key_len != cache_key_len || memcmp(key, cache_key, key_len) != 0) {
-		memset(token_cache, 0, sizeof token_cache);
-		memcpy(cache_key, key, key_len);
-		cache_key_len = key_len;
-	}
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)token[i]) * 16777619u;
-	return &token_cache[h % TOKEN_CACHE_SLOTS];
-}
-
-enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
-                                    long long now, struct token_claims *out)
-{
-	size_t len = strlen(token);
-	struct token_cache_entry *e = cache_slot(token, len, key, key_len);
-	if (e && e->len == len && same_bytes(e->token, token, len)) {
-		*out = e->claims;
-	} else {
-		enum token_status st = token_verify_uncached(token, key, key_len, now, out);
-		if (st != TOKEN_OK)
-			return st;
-		if (e) {
-			memcpy(e->token, token, len);
-			e->len = len;
-			e->claims = *out;
-		}
-	}
-	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
 }
 
 const char *auth_bearer(const char *authorization)
