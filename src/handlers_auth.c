@@ -93,7 +93,7 @@ void login_failed(const char *username, size_t len)
 	PGresult *r = NULL;
 	if (db_run(STMT_LOGIN_FAILED, params, &r, NULL) == DB_OK) {
 		if (atoi(PQgetvalue(r, 0, 0)) >= cfg.login_max_failures)
-			log_info("security: login for account \"%.50s\" throttled for %d s after %d failures",
+			log_warn("security: login for account \"%.50s\" throttled for %d s after %d failures",
 			         username, cfg.login_lockout, cfg.login_max_failures);
 		PQclear(r);
 	}
@@ -231,7 +231,7 @@ void auth_refresh(struct ctx *c)
 	if (!PQgetisnull(r, 0, 0))
 		c->user_id = atoll(PQgetvalue(r, 0, 0));
 	if (PQgetvalue(r, 0, 5)[0] != '0')
-		log_info("security: refresh token reuse for user %lld: its session is revoked", c->user_id);
+		log_warn("security: refresh token reuse for user %lld: its session is revoked", c->user_id);
 	if (PQgetisnull(r, 0, 0) || (PQgetisnull(r, 0, 4) && PQgetvalue(r, 0, 3)[0] == 't'))
 		http_unauthorized(c->res, "Invalid refresh token"); /* unknown, used, expired, revoked */
 	else if (PQgetisnull(r, 0, 4))
