@@ -22,6 +22,9 @@ void buf_cat(struct buf *b, ...) __attribute__((sentinel));
 /* Appends s (n bytes) as a quoted JSON string; NULL is written as null. */
 void buf_json_str(struct buf *b, const char *s, size_t n);
 void buf_json_cstr(struct buf *b, const char *s);
+/* As buf_json_str for text from outside (paths, messages in the log): bytes that are not
+   well-formed UTF-8 become U+FFFD, so the output is always valid JSON. */
+void buf_json_text(struct buf *b, const char *s, size_t n);
 /* Empties the buffer; gives memory back when a large request grew it. */
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

@@ -84,9 +84,25 @@ void buf_cat(struct buf *b, ...)
 	va_end(ap);
 }
 
-void buf_json_str(struct buf *b, const char *s, size_t n)
+/* A quote, backslash or control character as its JSON escape. */
+static void json_escape_byte(struct buf *b, unsigned char ch)
 {
 	static const char hex[] = "0123456789abcdef";
+	switch (ch) {
+	case '"': buf_append(b, "\\\"", 2); break;
+	case '\\': buf_append(b, "\\\\", 2); break;
+	case '\n': buf_append(b, "\\n", 2); break;
+	case '\r': buf_append(b, "\\r", 2); break;
+	case '\t': buf_append(b, "\\t", 2); break;
+	default: {
+		char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+		buf_append(b, esc, 6);
+	}
+	}
+}
+
+void buf_json_str(struct buf *b, const char *s, size_t n)
+{
 	if (!s) {
 		buf_append(b, "null", 4);
 		return;
@@ -100,17 +116,57 @@ void buf_json_str(struct buf *b, const char *s, size_t n)
 			continue;
 		buf_append(b, s + start, i - start);
 		start = i + 1;
-		switch (ch) {
-		case '"': buf_append(b, "\\\"", 2); break;
-		case '\\': buf_append(b, "\\\\", 2); break;
-		case '\n': buf_append(b, "\\n", 2); break;
-		case '\r': buf_append(b, "\\r", 2); break;
-		case '\t': buf_append(b, "\\t", 2); break;
-		default: {
-			char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-			buf_append(b, esc, 6);
+		json_escape_byte(b, ch);
+	}
+	buf_append(b, s + start, n - start);
+	buf_putc(b, '"');
+}
+
+/* Length of the well-formed UTF-8 sequence at p (left bytes remain), 0 when ill-formed. */
+static size_t utf8_sequence(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+	size_t more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
+	if (c < 0x80)
+		return 1;
+	if (more == 0 || c > 0xF4 || left <= more)
+		return 0;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i <= more; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return more + 1;
+}
+
+void buf_json_text(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+	buf_putc(b, '"');
+	while (i < n) {
+		size_t len = utf8_sequence(p + i, n - i);
+		if (len == 0 || p[i] < 0x20 || p[i] == '"' || p[i] == '\\') {
+			/* Flush the clean run, then this byte escaped (or U+FFFD when not UTF-8). */
+			buf_append(b, s + start, i - start);
+			if (len == 0)
+				buf_append(b, "\\ufffd", 6);
+			else
+				json_escape_byte(b, p[i]);
+			i += 1;
+			start = i;
+			continue;
 		}
-		}
+		i += len;
 	}
 	buf_append(b, s + start, n - start);
 	buf_putc(b, '"');

@@ -97,7 +97,7 @@ void log_request(const char *request_id, const char *method, const char *path, c
 	buf_puts(b, ",\"method\":");
 	buf_json_cstr(b, method);
 	buf_puts(b, ",\"path\":");
-	buf_json_str(b, path, strnlen(path, 512));
+	buf_json_text(b, path, strnlen(path, 512));
 	/* Microseconds as milliseconds with three decimals, without printf's float path. */
 	long long us = (long long)(duration_ms * 1000.0 + 0.5);
 	char frac[5] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10), '\0'};
@@ -132,7 +132,7 @@ static void log_message(enum log_level level, const char *request_id, const char
 		buf_json_cstr(b, request_id);
 	}
 	buf_puts(b, ",\"msg\":");
-	buf_json_cstr(b, msg);
+	buf_json_text(b, msg, strlen(msg));
 	line_write(b);
 }
 

@@ -4,7 +4,8 @@
  * object, json_extract with a spec that uses every field type and check, then the
  * 422 rendering. Checked on the way: a string that passes extraction is well-formed
  * UTF-8 without NUL, and utf8_valid agrees with a reference decoder (Unicode's table
- * of well-formed byte sequences) on the raw input.
+ * of well-formed byte sequences) on the raw input; the log's text writer (buf_json_text)
+ * turns any input into one valid JSON string.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct buf out = {0};
 	problems_write_json(&p, &out);
+	/* The log's writer for outside text: always one valid JSON string of valid UTF-8. */
+	buf_reset(&out);
+	buf_json_text(&out, (const char *)data, size);
+	struct json_object *logged = json_tokener_parse(out.data);
+	if (!reference_utf8_valid((const uint8_t *)out.data, out.len) ||
+	    !json_object_is_type(logged, json_type_string))
+		abort();
+	json_object_put(logged);
 	buf_free(&out);
 	json_object_put(obj);
 	return 0;

@@ -240,6 +240,25 @@ static void test_free_leaves_usable_empty_buffer(void **state)
 	buf_free(&b);
 }
 
+/* Text from outside for the log: ill-formed UTF-8 becomes U+FFFD, the rest as buf_json_str. */
+static void test_json_text_replaces_ill_formed_utf8(void **state)
+{
+	(void)state;
+	struct buf b = {0};
+	buf_json_text(&b, "/tasks/1\xff", 9);
+	assert_string_equal(b.data, "\"/tasks/1\\ufffd\"");
+	buf_reset(&b);
+	/* A multibyte character cut at the end, an overlong '/', a surrogate. */
+	buf_json_text(&b, "a\xc3", 2);
+	buf_json_text(&b, "\xc0\xaf", 2);
+	buf_json_text(&b, "\xed\xa0\x80", 3);
+	assert_string_equal(b.data, "\"a\\ufffd\"\"\\ufffd\\ufffd\"\"\\ufffd\\ufffd\\ufffd\"");
+	buf_reset(&b);
+	buf_json_text(&b, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"\n", 15);
+	assert_string_equal(b.data, "\"caf\xc3\xa9 \xf0\x9f\x98\x80 \\\"q\\\"\\n\"");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_reset_after_large_growth_keeps_working),
 		cmocka_unit_test(test_reset_of_empty_buffer),
 		cmocka_unit_test(test_free_leaves_usable_empty_buffer),
+		cmocka_unit_test(test_json_text_replaces_ill_formed_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
