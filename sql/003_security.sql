@@ -52,13 +52,14 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_user_idx ON api_keys (user_id, id);
 
--- Equality of two byte strings that looks at every byte (no early exit at the first
--- difference), for comparing key hashes. Lengths are public (always 32 here).
+-- Equality of two SHA-256 digests that looks at every byte (no early exit at the first
+-- difference): the XOR of the two as bit strings, then a population count of all of it.
+-- Not STRICT, so that it is inlined into the caller check; a NULL or a length other than
+-- 32 bytes is not equal.
 CREATE FUNCTION ct_equal(a bytea, b bytea) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE WHEN length(a) <> length(b) THEN false ELSE
-        (SELECT coalesce(bit_or(get_byte(a, i) # get_byte(b, i)), 0) = 0
-         FROM generate_series(0, length(a) - 1) AS i) END
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN length(a) <> 32 OR length(b) <> 32 THEN false
+        ELSE bit_count(('x' || encode(a, 'hex'))::bit(256) # ('x' || encode(b, 'hex'))::bit(256)) = 0 END
 $$;
 
 -- Failed logins per account name (also for names that do not exist, so throttling does not
