@@ -19,10 +19,13 @@ in_log() { logs "$1" | grep -qF "\"request_id\":\"$2\""; }
 # ---- the whole API through the gateway (the short run: the files that cover both pools).
 # test_metrics.sh counts exact increments of one pool's counters: behind a balancer each
 # host's pool counts its own share (Prometheus scrapes every host), so it runs on the
-# one-host stack only; the gateway's /metrics rule is checked below.
+# one-host stack only; the gateway's /metrics rule is checked below. test_hostile.sh and
+# test_security_headers.sh check the one-host template's own edge (JSON 400/414/431/429,
+# 16 KB header buffers, the /app/ policy) and that one pool's workers: one-host only too.
 suite=()
 for f in "$REPO"/tests/api/test_*.sh; do
-	[[ $f == */test_metrics.sh ]] || suite+=("$(basename "$f" .sh)")
+	[[ $f == */test_metrics.sh || $f == */test_hostile.sh || $f == */test_security_headers.sh ]] ||
+		suite+=("$(basename "$f" .sh)")
 done
 [ "$SHORT" = 1 ] && suite=(test_register test_login test_tasks test_users)
 "$REPO/tests/api/run" "${suite[@]}" 2>&1 | sed 's/^\(not \)\{0,1\}ok - /&services: /' | grep -E '^(not )?ok - |API:' | tee "$CLUSTER_WORK/api.log" |
