@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "cursor.h"
+#include "db.h"
 #include "problems.h"
 #include "timefmt.h"
 
@@ -52,6 +53,12 @@ struct task_query {
 void task_query_parse(struct arena *a, const char *query, const char *caller,
                       const unsigned char *secret, size_t secret_len, struct task_query *tq,
                       struct problems *p);
+
+/*
+ * The list statement for a sort (NULL: the caller's preference, tried with `id`'s), or
+ * the search statement when the request has q.
+ */
+enum stmt_id task_list_statement(const struct task_query *tq, const char *sort);
 
 /* Text of the statement parameters, owned by the caller. */
 struct task_query_text {

@@ -55,7 +55,7 @@ CREATE INDEX tasks_owner_completed_idx ON tasks (owner_id, completed_at) WHERE s
 
 -- ==== Task counts ====
 
--- The number of tasks per owner, status and priority, kept by statement triggers in the
+-- The number of tasks per owner, status and priority, kept by triggers in the
 -- same transaction as the change (so a snapshot sees counts and tasks agree). `total` of
 -- an unfiltered (or status/priority-filtered) list and the stats' counts read these few
 -- rows instead of counting up to 100,000 index entries. Deltas are applied in key order,
@@ -68,6 +68,8 @@ CREATE TABLE task_counts (
     PRIMARY KEY (owner_id, status_rank, priority_rank)
 );
 
+-- Inserts and deletes: once per statement, from its transition table (a bulk insert of a
+-- million rows is a single grouped upsert).
 CREATE FUNCTION task_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -75,30 +77,35 @@ BEGIN
         SELECT owner_id, status_rank, priority_rank, count(*) FROM new_rows
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (owner_id, status_rank, priority_rank) DO UPDATE SET n = k.n + EXCLUDED.n;
-    ELSIF TG_OP = 'DELETE' THEN
+    ELSE
         INSERT INTO task_counts AS k (owner_id, status_rank, priority_rank, n)
         SELECT owner_id, status_rank, priority_rank, -count(*) FROM old_rows
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (owner_id, status_rank, priority_rank) DO UPDATE SET n = k.n + EXCLUDED.n;
-    ELSE
-        INSERT INTO task_counts AS k (owner_id, status_rank, priority_rank, n)
-        SELECT owner_id, status_rank, priority_rank, sum(d) FROM (
-            SELECT owner_id, status_rank, priority_rank, 1 AS d FROM new_rows
-            UNION ALL
-            SELECT owner_id, status_rank, priority_rank, -1 FROM old_rows) x
-        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
         ON CONFLICT (owner_id, status_rank, priority_rank) DO UPDATE SET n = k.n + EXCLUDED.n;
     END IF;
     RETURN NULL;
 END $$;
 
+-- Updates: per row, and only when the status or priority changes (most updates do not,
+-- and then cost nothing here).
+CREATE FUNCTION task_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO task_counts AS k (owner_id, status_rank, priority_rank, n)
+    SELECT o, s, p, d FROM (VALUES (OLD.owner_id, OLD.status_rank, OLD.priority_rank, -1::bigint),
+                                   (NEW.owner_id, NEW.status_rank, NEW.priority_rank, 1::bigint)) v (o, s, p, d)
+    ORDER BY o, s, p
+    ON CONFLICT (owner_id, status_rank, priority_rank) DO UPDATE SET n = k.n + EXCLUDED.n;
+    RETURN NULL;
+END $$;
+
 CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION task_counts_apply();
-CREATE TRIGGER tasks_count_update AFTER UPDATE ON tasks
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION task_counts_apply();
 CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION task_counts_apply();
+CREATE TRIGGER tasks_count_update AFTER UPDATE OF status, priority, owner_id ON tasks FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.priority IS DISTINCT FROM NEW.priority
+          OR OLD.owner_id IS DISTINCT FROM NEW.owner_id)
+    EXECUTE FUNCTION task_counts_move();
 
 INSERT INTO task_counts (owner_id, status_rank, priority_rank, n)
 SELECT owner_id, status_rank, priority_rank, count(*) FROM tasks GROUP BY 1, 2, 3;

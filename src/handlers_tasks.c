@@ -208,11 +208,23 @@ void task_list(struct ctx *c)
 	struct task_query_text text;
 	const char *params[TASK_LIST_NPARAMS];
 	task_query_params(&tq, c->caller, &text, params);
-	PGresult *r = db_or_reply(c, tq.skip > 0 ? STMT_TASK_LIST_OFFSET : STMT_TASK_LIST, params);
+	enum stmt_id stmt = task_list_statement(&tq, tq.sort);
+	PGresult *r = db_or_reply(c, stmt, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0)
-		write_list(c, r, &tq);
+	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
+		/* No sort given: the caller's preferred one, when another statement's, runs there. */
+		const char *preferred = PQgetvalue(r, 0, 4);
+		enum stmt_id right = task_list_statement(&tq, preferred);
+		if (right != stmt) {
+			params[1] = arena_strdup(c->arena, preferred);
+			PQclear(r);
+			if (!(r = db_or_reply(c, right, params)))
+				return;
+		}
+		if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0)
+			write_list(c, r, &tq);
+	}
 	PQclear(r);
 }
 

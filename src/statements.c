@@ -51,19 +51,25 @@
 
 /* ==== The task list ====
  *
- * One statement serves every list request, so that the caller's preferred sort and page
- * size (user_preferences) are read in the same round trip as the page. Parameters:
+ * One statement per sort key (both directions), and one for searches. A request runs
+ * the statement of its sort; without a sort (and cursor) it runs the one of `id`, which
+ * reads the caller's preferences in the same round trip: when the preferred sort is
+ * another, it returns that sort and no page, and the handler runs that sort's statement
+ * (a second round trip only for a caller who set a default_sort and sends no sort).
+ * A single statement for all 14 sorts was tried: PostgreSQL initialises every branch's
+ * expressions on each execution, and it cost 9 times the Part A list per call.
+ * Parameters, the same for all:
  *   $1 caller  $2 sort (NULL: preference)  $3 limit (NULL: preference)  $4 skip
  *   $5 owner_id  $6 status ranks  $7 priority ranks  $8 due_before  $9 due_after
  *   $10 created_after  $11 created_before  $12 overdue  $13 q
  *   cursor: $14 id, and the key: $15 a time, $16 a rank or $17 a title
  * The CTE c settles the sort, the page size and whose tasks (target: the caller, an
- * admin's owner_id, or NULL for an admin's view of everyone). Each sort of a user's tasks
- * is its own branch, gated by c (a one-time filter: the others never run), reading the
- * (owner_id, key, id) index from the cursor on: keyset pagination, whose cost does not
- * depend on the depth. Without a cursor the bounds fall back to the ends of the key's
- * range. Searches (q) and an admin's view of everyone in another order than id read
- * their rows another way (GIN, or the whole table) and sort them; the README says why.
+ * admin's owner_id, or NULL for an admin's view of everyone). Each direction is a branch
+ * gated by c (a one-time filter: the other never runs) that reads the (owner_id, key,
+ * id) index from the cursor on: keyset pagination, whose cost does not depend on the
+ * depth. Without a cursor the bounds fall back to the ends of the key's range. Searches
+ * (q) and an admin's view of everyone in another order than id read their rows another
+ * way (GIN, or the whole table) and sort them; the README says why.
  */
 #define MAXID "9223372036854775807"
 /* The filters on the columns of alias A; every sort index carries these columns. */
@@ -78,50 +84,132 @@
 	"     AND " a ".status_rank <> 2) = $12::bool)"
 #define LIST_SEARCH "t.search @@ websearch_to_tsquery('english', $13::text)"
 #define LIST_ROW TASK_COLS("t") ", t.status_rank, t.priority_rank"
+/* A page: skip rows (offset paging; 0 after a cursor), then one more than the page size. */
+#define LIST_PAGE "OFFSET c.skip LIMIT c.lim + 1"
 
-/* An index-ordered branch: the ids of at most L rows (alias k) in their index's order,
-   read by an index-only scan (the filters' columns are in the index), then the rows.
-   Reading the index alone is what makes the planner keep to it for any owner's size. */
-#define LIST_BRANCH(L, where, order) \
+/* An index-ordered branch: the ids of a page (alias k) in their index's order, read by
+   an index-only scan (the filters' columns are in the index), then those rows. Reading
+   the index alone is what makes the planner keep to it whatever the owner's size. */
+#define INDEX_BRANCH(where, order) \
 	"(SELECT " LIST_ROW " FROM (SELECT k.id FROM tasks k WHERE " where " AND " LIST_FILTERS("k") \
-	" ORDER BY " order " " L ") ids JOIN tasks t ON t.id = ids.id)"
-/* The caller's (or one owner's) tasks in sort S, no search. */
-#define OWNER_SORT(s) "c.sort = '" s "' AND c.target IS NOT NULL AND $13::text IS NULL " \
-	"AND k.owner_id = c.target"
+	" ORDER BY " order " " LIST_PAGE ") ids JOIN tasks t ON t.id = ids.id)"
+/* A branch whose rows are read another way (alias t) and sorted. */
+#define SORTED_BRANCH(where, order) \
+	"(SELECT " LIST_ROW " FROM tasks t WHERE " where " AND " LIST_FILTERS("t") " ORDER BY " order \
+	" " LIST_PAGE ")"
+
+/* The caller's (or one owner's) tasks in sort S. */
+#define OWNER(s) "c.sort = '" s "' AND c.target IS NOT NULL AND k.owner_id = c.target"
+/* Everyone's tasks (an admin) in sort S or -S. */
+#define EVERYONE(s) "c.target IS NULL AND c.sort IN ('" s "', '-" s "')"
 /* Keysets on key K after the cursor ($14 and CUR), or from the end of K's range (MIN, MAX). */
 #define ASC(k, cur, min) "(" k ", k.id) > (coalesce(" cur ", " min "), coalesce($14::bigint, 0))"
 #define DESC(k, cur, max) "(" k ", k.id) < (coalesce(" cur ", " max "), coalesce($14::bigint, " MAXID "))"
-#define OWNER_KEY_BRANCHES(L, s, k, cur, min, max) \
-	LIST_BRANCH(L, OWNER_SORT(s) " AND " ASC(k, cur, min), k ", k.id") " UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("-" s) " AND " DESC(k, cur, max), k " DESC, k.id DESC")
+/* The same for rows sorted after reading (alias t), in either direction. */
+#define SORTED_KEYSET(s, k, cur) "($14::bigint IS NULL OR CASE WHEN c.sort = '" s "' " \
+	"THEN (" k ", t.id) > (" cur ", $14::bigint) ELSE (" k ", t.id) < (" cur ", $14::bigint) END)"
+/* The order of sort S on key K (of alias A's columns), ties by id the same way. */
+#define KEY_ORDER(s, ka, a) \
+	"CASE WHEN c.sort = '" s "' THEN " ka " END, CASE WHEN c.sort = '-" s "' THEN " ka " END DESC, " \
+	"CASE WHEN c.sort = '-" s "' THEN " a ".id END DESC, " a ".id"
+
+/* total: from task_counts when only status and priority filter (plain), else counted. */
+#define COUNT_FROM_COUNTS(owner) \
+	"(SELECT coalesce(sum(k.n), 0) FROM task_counts k WHERE c.plain AND " owner \
+	" AND ($6::smallint[] IS NULL OR k.status_rank = ANY ($6::smallint[])) " \
+	" AND ($7::smallint[] IS NULL OR k.priority_rank = ANY ($7::smallint[])))"
+#define COUNT_ROWS(where) "(SELECT count(*) FROM tasks t WHERE " where " AND " LIST_FILTERS("t") ")"
+#define KEY_TOTAL \
+	COUNT_FROM_COUNTS("c.target IS NOT NULL AND k.owner_id = c.target") " + " \
+	COUNT_FROM_COUNTS("c.target IS NULL") " + " \
+	COUNT_ROWS("NOT c.plain AND c.target IS NOT NULL AND t.owner_id = c.target") " + " \
+	COUNT_ROWS("NOT c.plain AND c.target IS NULL")
+#define SEARCH_TOTAL \
+	COUNT_ROWS("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH) " + " \
+	COUNT_ROWS("c.target IS NULL AND " LIST_SEARCH)
+
+/* Columns: caller (3), ok (the request may see these tasks), sort, page size, total, then
+   the page's tasks (TASK_COLS), one more than the page size when there is a next page.
+   Only the branch of the request's sort and direction returns rows. */
+#define TASK_LIST_SQL(BRANCHES, TOTAL, ORDER) \
+	"WITH c AS (SELECT u.id, u.role, u.is_active, " \
+	"  u.is_active AND (u.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = u.id) AS ok, " \
+	"  CASE WHEN u.role = 'admin' THEN $5::bigint ELSE u.id END AS target, " \
+	"  coalesce($2::text, p.default_sort, '" PREF_DEFAULT_SORT "') AS sort, " \
+	"  coalesce($3::int, p.default_page_size, " PREF_DEFAULT_PAGE_SIZE ") AS lim, " \
+	"  $4::bigint AS skip, " \
+	"  ($8::timestamptz IS NULL AND $9::timestamptz IS NULL AND $10::timestamptz IS NULL " \
+	"   AND $11::timestamptz IS NULL AND $12::bool IS NULL AND $13::text IS NULL) AS plain, " \
+	"  $15::timestamptz AS cursor_time, $16::smallint AS cursor_rank, $17::text AS cursor_title " \
+	"  FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1::bigint) " \
+	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM c " \
+	"CROSS JOIN LATERAL (SELECT CASE WHEN c.ok THEN " TOTAL " END AS total OFFSET 0) n " \
+	"LEFT JOIN LATERAL (SELECT * FROM (" BRANCHES ") b WHERE c.ok " \
+	"ORDER BY " ORDER("b") " LIMIT c.lim + 1) p ON true ORDER BY " ORDER("p")
+
+/* A sort key: the index-ordered branches of one owner's tasks, both directions, and
+   everyone's (by the primary key for id, else sorted). K is the key on alias k, KT the
+   same on t, CUR the cursor parameter holding it, MIN and MAX the ends of its range. */
+#define KEY_BRANCHES(s, K, KT, CUR, MIN, MAX) \
+	INDEX_BRANCH(OWNER(s) " AND " ASC(K, CUR, MIN), K ", k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-" s) " AND " DESC(K, CUR, MAX), K " DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE(s) " AND " SORTED_KEYSET(s, KT, CUR), KEY_ORDER(s, KT, "t"))
 
 /* Tasks without a due date sort last both ways: the key is the due date, or +infinity
-   ascending and -infinity descending (no real due date is infinite), with an index each. */
+   ascending and -infinity descending (no real due date is infinite), with an index each;
+   the descending branch has its own key expression. */
 #define DUE_ASC(a) "coalesce(" a ".due_date, 'infinity'::timestamptz)"
 #define DUE_DESC(a) "coalesce(" a ".due_date, '-infinity'::timestamptz)"
-#define LIST_OWNER_BRANCHES(L) \
-	LIST_BRANCH(L, OWNER_SORT("id") " AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("-id") " AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") \
-	" UNION ALL " \
-	OWNER_KEY_BRANCHES(L, "created_at", "k.created_at", "$15::timestamptz", "'-infinity'", "'infinity'") \
-	" UNION ALL " \
-	OWNER_KEY_BRANCHES(L, "updated_at", "k.updated_at", "$15::timestamptz", "'-infinity'", "'infinity'") \
-	" UNION ALL " \
-	OWNER_KEY_BRANCHES(L, "priority", "k.priority_rank", "$16::smallint", "-1", "99") " UNION ALL " \
-	OWNER_KEY_BRANCHES(L, "status", "k.status_rank", "$16::smallint", "-1", "99") " UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("due_date") " AND " ASC(DUE_ASC("k"), "$15::timestamptz", "'-infinity'"), \
-		DUE_ASC("k") ", k.id") " UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("-due_date") " AND " DESC(DUE_DESC("k"), "$15::timestamptz", "'infinity'"), \
-		DUE_DESC("k") " DESC, k.id DESC") " UNION ALL " \
-	/* title: no text is greater than every title, so descending splits on the cursor */ \
-	LIST_BRANCH(L, OWNER_SORT("title") " AND " ASC("k.title", "$17::text", "''"), "k.title, k.id") \
-	" UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("-title") " AND $14::bigint IS NULL", "k.title DESC, k.id DESC") \
-	" UNION ALL " \
-	LIST_BRANCH(L, OWNER_SORT("-title") " AND (k.title, k.id) < ($17::text, $14::bigint)", \
-		"k.title DESC, k.id DESC")
 
-/* Any sort, for rows that are sorted after they are read (columns of A). */
+#define ID_ORDER(a) KEY_ORDER("id", a ".id", a)
+#define ID_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("id") " AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-id") " AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") " UNION ALL " \
+	/* everyone's tasks (an admin): the primary key */ \
+	INDEX_BRANCH("c.sort = 'id' AND c.target IS NULL AND k.id > coalesce($14::bigint, 0)", "k.id") \
+	" UNION ALL " \
+	INDEX_BRANCH("c.sort = '-id' AND c.target IS NULL AND k.id < coalesce($14::bigint, " MAXID ")", \
+		"k.id DESC"), KEY_TOTAL, ID_ORDER)
+
+#define CREATED_ORDER(a) KEY_ORDER("created_at", a ".created_at", a)
+#define CREATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("created_at", "k.created_at", "t.created_at", \
+	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, CREATED_ORDER)
+#define UPDATED_ORDER(a) KEY_ORDER("updated_at", a ".updated_at", a)
+#define UPDATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("updated_at", "k.updated_at", "t.updated_at", \
+	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, UPDATED_ORDER)
+#define PRIORITY_ORDER(a) KEY_ORDER("priority", a ".priority_rank", a)
+#define PRIORITY_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("priority", "k.priority_rank", "t.priority_rank", \
+	"$16::smallint", "-1", "99"), KEY_TOTAL, PRIORITY_ORDER)
+#define STATUS_ORDER(a) KEY_ORDER("status", a ".status_rank", a)
+#define STATUS_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("status", "k.status_rank", "t.status_rank", \
+	"$16::smallint", "-1", "99"), KEY_TOTAL, STATUS_ORDER)
+
+#define DUE_ORDER(a) \
+	"CASE WHEN c.sort = 'due_date' THEN " DUE_ASC(a) " END, " \
+	"CASE WHEN c.sort = '-due_date' THEN " DUE_DESC(a) " END DESC, " \
+	"CASE WHEN c.sort = '-due_date' THEN " a ".id END DESC, " a ".id"
+#define DUE_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("due_date") " AND " ASC(DUE_ASC("k"), "$15::timestamptz", "'-infinity'"), \
+		DUE_ASC("k") ", k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-due_date") " AND " DESC(DUE_DESC("k"), "$15::timestamptz", "'infinity'"), \
+		DUE_DESC("k") " DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE("due_date") " AND ($14::bigint IS NULL OR CASE WHEN c.sort = 'due_date' " \
+		"THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
+		"ELSE (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) END)", DUE_ORDER("t")), \
+	KEY_TOTAL, DUE_ORDER)
+
+/* title: no text is greater than every title, so descending splits on the cursor. */
+#define TITLE_ORDER(a) KEY_ORDER("title", a ".title", a)
+#define TITLE_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("title") " AND " ASC("k.title", "$17::text", "''"), "k.title, k.id") \
+	" UNION ALL " \
+	INDEX_BRANCH(OWNER("-title") " AND $14::bigint IS NULL", "k.title DESC, k.id DESC") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-title") " AND (k.title, k.id) < ($17::text, $14::bigint)", \
+		"k.title DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE("title") " AND " SORTED_KEYSET("title", "t.title", "$17::text"), \
+		TITLE_ORDER("t")), KEY_TOTAL, TITLE_ORDER)
+
+/* Searches: any sort, the matches read through GIN (owner and words) and sorted. */
 #define DYN_ORDER(a) \
 	"CASE WHEN c.sort = 'created_at' THEN " a ".created_at END, " \
 	"CASE WHEN c.sort = '-created_at' THEN " a ".created_at END DESC, " \
@@ -150,63 +238,11 @@
 	"WHEN 'due_date' THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
 	"WHEN '-due_date' THEN (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) " \
 	"END)"
-
-/* A branch whose rows are read another way and sorted (heap columns, alias t). */
-#define SORTED_BRANCH(L, where) \
-	"(SELECT " LIST_ROW " FROM tasks t WHERE " where " AND " LIST_FILTERS("t") " AND " DYN_KEYSET \
-	" ORDER BY " DYN_ORDER("t") " " L ")"
-#define LIST_OTHER_BRANCHES(L) \
-	/* everyone's tasks (admin) by id: the primary key */ \
-	LIST_BRANCH(L, "c.sort = 'id' AND c.target IS NULL AND $13::text IS NULL " \
-		"AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
-	LIST_BRANCH(L, "c.sort = '-id' AND c.target IS NULL AND $13::text IS NULL " \
-		"AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") " UNION ALL " \
-	/* a search in one owner's tasks (GIN on owner and words), in everyone's, and */ \
-	/* everyone's in another order than id */ \
-	SORTED_BRANCH(L, "c.target IS NOT NULL AND $13::text IS NOT NULL AND t.owner_id = c.target AND " \
-		LIST_SEARCH) " UNION ALL " \
-	SORTED_BRANCH(L, "c.target IS NULL AND $13::text IS NOT NULL AND " LIST_SEARCH) " UNION ALL " \
-	SORTED_BRANCH(L, "c.target IS NULL AND $13::text IS NULL AND c.sort NOT IN ('id', '-id')")
-
-/* total: from task_counts when only status and priority filter (plain), else counted. */
-#define COUNT_FROM_COUNTS(owner) \
-	"(SELECT coalesce(sum(k.n), 0) FROM task_counts k WHERE c.plain AND " owner \
-	" AND ($6::smallint[] IS NULL OR k.status_rank = ANY ($6::smallint[])) " \
-	" AND ($7::smallint[] IS NULL OR k.priority_rank = ANY ($7::smallint[])))"
-#define COUNT_ROWS(where) "(SELECT count(*) FROM tasks t WHERE " where " AND " LIST_FILTERS("t") ")"
-#define LIST_TOTAL \
-	COUNT_FROM_COUNTS("c.target IS NOT NULL AND k.owner_id = c.target") " + " \
-	COUNT_FROM_COUNTS("c.target IS NULL") " + " \
-	COUNT_ROWS("NOT c.plain AND $13::text IS NULL AND c.target IS NOT NULL AND t.owner_id = c.target") \
-	" + " \
-	COUNT_ROWS("$13::text IS NOT NULL AND c.target IS NOT NULL AND t.owner_id = c.target AND " \
-		LIST_SEARCH) " + " \
-	COUNT_ROWS("NOT c.plain AND $13::text IS NULL AND c.target IS NULL") " + " \
-	COUNT_ROWS("$13::text IS NOT NULL AND c.target IS NULL AND " LIST_SEARCH)
-
-/* Columns: caller (3), ok (the request may see these tasks), sort, page size, total, then
-   the page's tasks (TASK_COLS), one more than the page size when there is a next page.
-   Only the branch of the request's sort returns rows. For the first page and the pages
-   after a cursor (skip 0) it reads at most 101 rows (limit <= 100, plus one): a constant
-   the planner sees. Offset paging (skip > 0) skips in the branch's index (or sort) and
-   reads limit + 1 rows. The page is then cut from them in the sort's order. */
-#define TASK_LIST_SQL(L) \
-	"WITH c AS (SELECT u.id, u.role, u.is_active, " \
-	"  u.is_active AND (u.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = u.id) AS ok, " \
-	"  CASE WHEN u.role = 'admin' THEN $5::bigint ELSE u.id END AS target, " \
-	"  coalesce($2::text, p.default_sort, '" PREF_DEFAULT_SORT "') AS sort, " \
-	"  coalesce($3::int, p.default_page_size, " PREF_DEFAULT_PAGE_SIZE ") AS lim, " \
-	"  $4::bigint AS skip, " \
-	"  ($8::timestamptz IS NULL AND $9::timestamptz IS NULL AND $10::timestamptz IS NULL " \
-	"   AND $11::timestamptz IS NULL AND $12::bool IS NULL AND $13::text IS NULL) AS plain " \
-	"  FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1::bigint) " \
-	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM c " \
-	"CROSS JOIN LATERAL (SELECT CASE WHEN c.ok THEN " LIST_TOTAL " END AS total OFFSET 0) n " \
-	"LEFT JOIN LATERAL (SELECT * FROM (" LIST_OWNER_BRANCHES(L) " UNION ALL " \
-	LIST_OTHER_BRANCHES(L) ") b WHERE c.ok ORDER BY " DYN_ORDER("b") " LIMIT c.lim + 1) p ON true " \
-	"ORDER BY " DYN_ORDER("p")
-#define TASK_LIST_PAGE_SQL TASK_LIST_SQL("LIMIT 101")
-#define TASK_LIST_OFFSET_SQL TASK_LIST_SQL("OFFSET c.skip LIMIT c.lim + 1")
+#define SEARCH_LIST_SQL TASK_LIST_SQL( \
+	SORTED_BRANCH("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH " AND " DYN_KEYSET, \
+		DYN_ORDER("t")) " UNION ALL " \
+	SORTED_BRANCH("c.target IS NULL AND " LIST_SEARCH " AND " DYN_KEYSET, DYN_ORDER("t")), \
+	SEARCH_TOTAL, DYN_ORDER)
 
 /* ==== Task statistics ====
  * $1 caller, $2 owner_id (admins; NULL: the caller, or everyone for an admin). Counts by
@@ -304,8 +340,15 @@ const struct statement statements[STMT_COUNT] = {
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
 
-	[STMT_TASK_LIST] = {"task_list", TASK_LIST_PAGE_SQL, 17, 1},
-	[STMT_TASK_LIST_OFFSET] = {"task_list_offset", TASK_LIST_OFFSET_SQL, 17, 1},
+	/* The task list: one statement per sort key, and one for searches (see above). */
+	[STMT_TASK_LIST] = {"task_list", ID_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_CREATED] = {"task_list_created_at", CREATED_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_UPDATED] = {"task_list_updated_at", UPDATED_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_DUE] = {"task_list_due_date", DUE_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_PRIORITY] = {"task_list_priority", PRIORITY_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_STATUS] = {"task_list_status", STATUS_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_TITLE] = {"task_list_title", TITLE_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_SEARCH] = {"task_list_search", SEARCH_LIST_SQL, 17, 1},
 
 	[STMT_TASK_STATS] = {"task_stats", TASK_STATS_SQL, 2, 1},
 

@@ -191,6 +191,20 @@ void task_query_parse(struct arena *a, const char *query, const char *caller,
 
 /* ==== Statement parameters ==== */
 
+enum stmt_id task_list_statement(const struct task_query *tq, const char *sort)
+{
+	/* In the order of the statements after STMT_TASK_LIST (include/db.h). */
+	static const char *const keys[] = {"id", "created_at", "updated_at", "due_date", "priority",
+	                                   "status", "title"};
+	if (tq->q)
+		return STMT_TASK_LIST_SEARCH;
+	const char *key = !sort ? "id" : sort[0] == '-' ? sort + 1 : sort;
+	for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return (enum stmt_id)(STMT_TASK_LIST + i);
+	return STMT_TASK_LIST;
+}
+
 /* A PostgreSQL smallint[] literal of the set bits ("{0,2}"); NULL for no filter. */
 static const char *rank_array(unsigned mask, char out[16])
 {
