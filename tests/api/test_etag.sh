@@ -22,7 +22,7 @@ expect_header etag "^\"$t-[0-9]+\"$" "GET has an ETag \"<id>-<version>\""
 e1=$(etag)
 req GET "/api/v1/tasks/$t"
 check "the ETag is the same on a second GET" test "$(etag)" = "$e1"
-req HEAD "/api/v1/tasks/$t"
+req HEAD "/api/v1/tasks/$t" "" --head
 check "HEAD has the same ETag" test "$(etag)" = "$e1"
 TOKEN=$ADM_TOKEN req GET "/api/v1/tasks/$t"
 check "an admin sees the same ETag" test "$(etag)" = "$e1"
