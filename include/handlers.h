@@ -98,9 +98,10 @@ void user_prefs_update(struct ctx *c);
  * Idempotency-Key header returns 0. With one, reserves the key for this request and
  * returns 0, or answers itself (the stored answer replayed, 409 while the first request
  * is in flight, 422 for a bad key or another body with the same key) and returns -1.
- * user is the caller's id as text, or NULL for an anonymous POST.
+ * caller is c->caller (the credential, checked in the same statement), or NULL for an
+ * anonymous POST (register), whose keys share one anonymous scope.
  */
-int idempotency_begin_or_reply(struct ctx *c, const char *user);
+int idempotency_begin_or_reply(struct ctx *c, const char *caller);
 /* When the request ends: stores the answer for a reserved key (or frees the key on 5xx). */
 void idempotency_end(struct ctx *c);
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "cursor.h"
 #include "db.h"
 #include "problems.h"
@@ -46,12 +47,13 @@ struct task_query {
 };
 
 /*
- * Parses the list's parameters from the raw query string for caller (decimal id).
- * Every bad parameter adds a problem with loc ["query", name]; a cursor is verified
- * only when the rest is valid.
+ * Parses the list's parameters from the raw query string. holder names whom a cursor
+ * is bound to (the caller: "user:<id>" or "key:<prefix>"). Every bad parameter adds a
+ * problem with loc ["query", name]; a cursor is verified only when the rest is valid,
+ * with the signing key or a previous one (keys[0] signs; a rotation keeps walks going).
  */
-void task_query_parse(struct arena *a, const char *query, const char *caller,
-                      const unsigned char *secret, size_t secret_len, struct task_query *tq,
+void task_query_parse(struct arena *a, const char *query, const char *holder,
+                      const struct jwt_key *keys, int nkeys, struct task_query *tq,
                       struct problems *p);
 
 /*
@@ -65,7 +67,7 @@ struct task_query_text {
 	char limit[24], skip[24], owner[24], statuses[16], priorities[16], cursor_id[24];
 };
 
-/* The task_list / task_list_offset parameters ($1..$17) for tq. */
+/* The list statements' parameters ($1..$17) for tq; caller is the credential ($1). */
 void task_query_params(const struct task_query *tq, const char *caller, struct task_query_text *t,
                        const char *params[TASK_LIST_NPARAMS]);
 

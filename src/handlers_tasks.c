@@ -194,12 +194,23 @@ static int allowed_or_reply(struct ctx *c, PGresult *r)
 	return -1;
 }
 
+/* Whom a cursor is bound to: the user of an access token, or the API key. */
+static const char *cursor_holder(struct ctx *c)
+{
+	char *out = arena_alloc(c->arena, 48);
+	if (c->via_api_key)
+		snprintf(out, 48, "key:%s", c->api_key_prefix);
+	else
+		snprintf(out, 48, "user:%lld", c->claims.user_id);
+	return out;
+}
+
 void task_list(struct ctx *c)
 {
 	if (auth_token_or_reply(c) != 0)
 		return;
 	struct task_query tq;
-	task_query_parse(c->arena, c->req->query, c->caller, cfg.jwt_secret, cfg.jwt_secret_len, &tq,
+	task_query_parse(c->arena, c->req->query, cursor_holder(c), cfg.jwt_keys, cfg.jwt_key_count, &tq,
 	                 &c->problems);
 	if (c->problems.count) {
 		reply_problems(c);

@@ -195,7 +195,7 @@ void user_delete(struct ctx *c)
 
 /* ==== Preferences ==== */
 
-enum { P_PAGE_SIZE, P_SORT, P_TIMEZONE, P_NOTIFICATIONS, P_COUNT };
+enum { PF_PAGE_SIZE, PF_SORT, PF_TIMEZONE, PF_NOTIFICATIONS, PF_COUNT };
 enum { N_TASK_CREATED, N_TASK_COMPLETED, N_DUE_SOON, N_COUNT };
 
 /* IANA names are letters, digits and _ + - / (the lookup in PostgreSQL decides). */
@@ -212,12 +212,12 @@ static void timezone_check(const struct field_value *v, const char *field, struc
 	}
 }
 
-static const struct field_spec prefs_fields[P_COUNT] = {
-	[P_PAGE_SIZE] = {.name = "default_page_size", .type = FIELD_INT, .nullable = 1, .min = 1, .max = 100},
-	[P_SORT] = {.name = "default_sort", .type = FIELD_ENUM, .nullable = 1, .choices = task_sorts},
-	[P_TIMEZONE] = {.name = "timezone", .type = FIELD_STRING, .nullable = 1, .min_len = 1, .max_len = 100,
+static const struct field_spec prefs_fields[PF_COUNT] = {
+	[PF_PAGE_SIZE] = {.name = "default_page_size", .type = FIELD_INT, .nullable = 1, .min = 1, .max = 100},
+	[PF_SORT] = {.name = "default_sort", .type = FIELD_ENUM, .nullable = 1, .choices = task_sorts},
+	[PF_TIMEZONE] = {.name = "timezone", .type = FIELD_STRING, .nullable = 1, .min_len = 1, .max_len = 100,
 	                .check = timezone_check},
-	[P_NOTIFICATIONS] = {.name = "notifications", .type = FIELD_OBJECT, .nullable = 1},
+	[PF_NOTIFICATIONS] = {.name = "notifications", .type = FIELD_OBJECT, .nullable = 1},
 };
 
 static const struct field_spec notification_fields[N_COUNT] = {
@@ -285,25 +285,25 @@ void user_prefs_update(struct ctx *c)
 {
 	if (auth_token_or_reply(c) != 0)
 		return;
-	struct field_value v[P_COUNT], n[N_COUNT];
-	body_parse(c, prefs_fields, P_COUNT, v);
+	struct field_value v[PF_COUNT], n[N_COUNT];
+	body_parse(c, prefs_fields, PF_COUNT, v);
 	if (c->body)
-		json_forbid_unknown(c->body, prefs_fields, P_COUNT, "body", NULL, &c->problems);
-	notifications_parse(c, &v[P_NOTIFICATIONS], n);
+		json_forbid_unknown(c->body, prefs_fields, PF_COUNT, "body", NULL, &c->problems);
+	notifications_parse(c, &v[PF_NOTIFICATIONS], n);
 	if (c->problems.count) {
 		reply_problems(c);
 		return;
 	}
 	char page_size[24];
-	snprintf(page_size, sizeof page_size, "%lld", v[P_PAGE_SIZE].integer);
+	snprintf(page_size, sizeof page_size, "%lld", v[PF_PAGE_SIZE].integer);
 	const char *params[13] = {
 		c->caller,
-		field_given(&v[P_PAGE_SIZE]), v[P_PAGE_SIZE].present && !v[P_PAGE_SIZE].is_null ? page_size : NULL,
-		field_given(&v[P_SORT]), v[P_SORT].is_null ? NULL : v[P_SORT].str,
-		field_given(&v[P_TIMEZONE]), v[P_TIMEZONE].is_null ? NULL : v[P_TIMEZONE].str,
+		field_given(&v[PF_PAGE_SIZE]), v[PF_PAGE_SIZE].present && !v[PF_PAGE_SIZE].is_null ? page_size : NULL,
+		field_given(&v[PF_SORT]), v[PF_SORT].is_null ? NULL : v[PF_SORT].str,
+		field_given(&v[PF_TIMEZONE]), v[PF_TIMEZONE].is_null ? NULL : v[PF_TIMEZONE].str,
 	};
 	for (int i = 0; i < N_COUNT; i++)
-		notification_param(&v[P_NOTIFICATIONS], &n[i], &params[7 + 2 * i], &params[8 + 2 * i]);
+		notification_param(&v[PF_NOTIFICATIONS], &n[i], &params[7 + 2 * i], &params[8 + 2 * i]);
 	PGresult *r = db_or_reply(c, STMT_PREFS_UPDATE, params);
 	if (!r)
 		return;

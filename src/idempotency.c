@@ -51,7 +51,7 @@ static int key_or_reply(struct ctx *c, const char *key)
 	return -1;
 }
 
-int idempotency_begin_or_reply(struct ctx *c, const char *user)
+int idempotency_begin_or_reply(struct ctx *c, const char *caller)
 {
 	const char *key = c->req->idempotency_key;
 	if (!key)
@@ -65,21 +65,24 @@ int idempotency_begin_or_reply(struct ctx *c, const char *user)
 		return -1;
 	}
 	struct idempotency *k = &c->idem;
-	snprintf(k->user, sizeof k->user, "%s", user ? user : "0");
 	k->key = key;
 	for (size_t i = 0; i < sizeof raw; i++)
 		snprintf(k->attempt + 2 * i, 3, "%02x", raw[i]);
 	char hash[2 + 64 + 1];
 	request_hash(c->req, hash);
 
-	const char *params[] = {k->user, key, hash, k->attempt};
+	const char *params[] = {caller, key, hash, k->attempt};
 	PGresult *r = db_or_reply(c, STMT_IDEM_BEGIN, params);
 	if (!r)
 		return -1;
 	int answered = -1;
-	if (user && caller_or_reply(c, r, 0) != 0) {
-		/* 401/403 answered */
-	} else if (PQgetvalue(r, 0, 3)[0] == '1') {
+	if (caller && caller_or_reply(c, r, 0) != 0) {
+		PQclear(r); /* 401/403 answered */
+		return -1;
+	}
+	/* The key's scope: the user the credential belongs to, or 0 (anonymous). */
+	snprintf(k->user, sizeof k->user, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "0");
+	if (PQgetvalue(r, 0, 3)[0] == '1') {
 		k->active = 1; /* ours: do the work */
 		answered = 0;
 	} else if (PQgetisnull(r, 0, 4)) {

@@ -92,6 +92,12 @@ static int explain(int argc, char **argv)
 	    (strcmp(argv[2], "list") != 0 && strcmp(argv[2], "stats") != 0))
 		return usage();
 	const char *query = argc == 5 ? argv[4] : "";
+	/* $1 as an access token of that user would make it (CALLER_CTE): id, a jti, issued now;
+	   cursors are bound to "user:<id>", as the API binds them for a token. */
+	char caller[96], holder[40];
+	snprintf(caller, sizeof caller, "{\"%lld\",\"taskapi-explain\",\"%lld\",NULL,NULL,NULL}", user,
+	         (long long)time(NULL));
+	snprintf(holder, sizeof holder, "user:%lld", user);
 	struct arena a = {0};
 	struct problems p = {0};
 	int rc = 1;
@@ -101,14 +107,14 @@ static int explain(int argc, char **argv)
 		long long owner = query_get_int(&a, query, "owner_id", 0, 1, 1LL << 62, &p);
 		char sowner[24];
 		snprintf(sowner, sizeof sowner, "%lld", owner);
-		const char *params[] = {argv[3], owner ? sowner : NULL};
+		const char *params[] = {caller, owner ? sowner : NULL};
 		rc = p.count ? 2 : db_explain(STMT_TASK_STATS, params, 10) == 0 ? 0 : 1;
 	} else {
 		struct task_query tq;
 		struct task_query_text text;
 		const char *params[TASK_LIST_NPARAMS];
-		task_query_parse(&a, query, argv[3], cfg.jwt_secret, cfg.jwt_secret_len, &tq, &p);
-		task_query_params(&tq, argv[3], &text, params);
+		task_query_parse(&a, query, holder, cfg.jwt_keys, cfg.jwt_key_count, &tq, &p);
+		task_query_params(&tq, caller, &text, params);
 		/* Without a sort the handler may run a second statement (the preferred sort's): this
 		   explains the first only; give sort= to see another. */
 		rc = p.count ? 2 : db_explain(task_list_statement(&tq, tq.sort), params, 10) == 0 ? 0 : 1;

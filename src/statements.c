@@ -131,18 +131,19 @@
 /* Columns: caller (3), ok (the request may see these tasks), sort, page size, total, then
    the page's tasks (TASK_COLS), one more than the page size when there is a next page.
    Only the branch of the request's sort and direction returns rows. */
+/* The caller (CALLER_CTE) with what the list needs of them; the query names it c. */
 #define TASK_LIST_SQL(BRANCHES, TOTAL, ORDER) \
-	"WITH c AS (SELECT u.id, u.role, u.is_active, " \
-	"  u.is_active AND (u.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = u.id) AS ok, " \
-	"  CASE WHEN u.role = 'admin' THEN $5::bigint ELSE u.id END AS target, " \
+	CALLER_CTE ", l AS (SELECT c.id, c.role, c.is_active, " \
+	"  c.is_active AND (c.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = 'admin' THEN $5::bigint ELSE c.id END AS target, " \
 	"  coalesce($2::text, p.default_sort, '" PREF_DEFAULT_SORT "') AS sort, " \
 	"  coalesce($3::int, p.default_page_size, " PREF_DEFAULT_PAGE_SIZE ") AS lim, " \
 	"  $4::bigint AS skip, " \
 	"  ($8::timestamptz IS NULL AND $9::timestamptz IS NULL AND $10::timestamptz IS NULL " \
 	"   AND $11::timestamptz IS NULL AND $12::bool IS NULL AND $13::text IS NULL) AS plain, " \
 	"  $15::timestamptz AS cursor_time, $16::smallint AS cursor_rank, $17::text AS cursor_title " \
-	"  FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1::bigint) " \
-	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM c " \
+	"  FROM c LEFT JOIN user_preferences p ON p.user_id = c.id) " \
+	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM l c " \
 	"CROSS JOIN LATERAL (SELECT CASE WHEN c.ok THEN " TOTAL " END AS total OFFSET 0) n " \
 	"LEFT JOIN LATERAL (SELECT * FROM (" BRANCHES ") b WHERE c.ok " \
 	"ORDER BY " ORDER("b") " LIMIT c.lim + 1) p ON true ORDER BY " ORDER("p")
@@ -262,11 +263,10 @@
 	"AND t.due_date < now() + interval '7 days'"
 #define STATS_DONE_RECENTLY "t.status = 'completed' AND t.completed_at >= now() - interval '7 days'"
 #define TASK_STATS_SQL \
-	"WITH c AS (SELECT id, role, is_active, " \
-	"  is_active AND (role = 'admin' OR $2::bigint IS NULL OR $2::bigint = id) AS ok, " \
-	"  CASE WHEN role = 'admin' THEN $2::bigint ELSE id END AS target " \
-	"  FROM users WHERE id = $1::bigint) " \
-	"SELECT " CALLER_COLS ", c.ok, k.*, r.* FROM c " \
+	CALLER_CTE ", s AS (SELECT c.id, c.role, c.is_active, " \
+	"  c.is_active AND (c.role = 'admin' OR $2::bigint IS NULL OR $2::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = 'admin' THEN $2::bigint ELSE c.id END AS target FROM c) " \
+	"SELECT " CALLER_COLS ", c.ok, k.*, r.* FROM s c " \
 	"LEFT JOIN LATERAL (SELECT " STATS_COUNTS " FROM (" \
 	"  SELECT status_rank, priority_rank, n FROM task_counts WHERE c.target IS NOT NULL " \
 	"    AND owner_id = c.target " \
@@ -386,8 +386,8 @@ const struct statement statements[STMT_COUNT] = {
 	/* ==== Preferences ==== */
 
 	[STMT_PREFS_GET] = {"prefs_get",
-		"SELECT u.id, u.role, u.is_active, " PREFS_COLS " FROM users u "
-		"LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1::bigint",
+		CALLER_CTE "SELECT " CALLER_COLS ", " PREFS_COLS " FROM c "
+		"LEFT JOIN user_preferences p ON p.user_id = c.id",
 		1, 1},
 
 	/* Pairs ($2,$3) ... ($12,$13): "given" flag and value, as in task_update. The time zone
@@ -417,14 +417,14 @@ const struct statement statements[STMT_COUNT] = {
 	/* Reserves (user, key) for this attempt ($4) by inserting it 'in_flight', or takes over
 	   a row that expired, or an in-flight one of the same request left for a minute (its
 	   worker died). Otherwise returns the existing row as this statement's snapshot sees it:
-	   none at all means a concurrent request just reserved it. User 0 is the anonymous
-	   caller. */
+	   none at all means a concurrent request just reserved it. $1 NULL is the anonymous
+	   caller (user 0). The first column is the key's user. */
 	[STMT_IDEM_BEGIN] = {"idem_begin",
-		"WITH c AS (SELECT id, role, is_active FROM users WHERE id = $1::bigint "
-		"  UNION ALL SELECT 0, 'user', true WHERE $1::bigint = 0), "
+		CALLER_CTE ", w AS (SELECT id, role, is_active FROM c "
+		"  UNION ALL SELECT 0, 'user', true WHERE $1::text[] IS NULL), "
 		"ins AS (INSERT INTO idempotency_keys AS k (user_id, key, request_hash, attempt, state, expires_at) "
-		"  SELECT c.id, $2::text, $3::bytea, $4::text, 'in_flight', now() + interval '" IDEM_TTL "' "
-		"  FROM c WHERE c.is_active "
+		"  SELECT w.id, $2::text, $3::bytea, $4::text, 'in_flight', now() + interval '" IDEM_TTL "' "
+		"  FROM w WHERE w.is_active "
 		"  ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, "
 		"  attempt = EXCLUDED.attempt, state = 'in_flight', status = NULL, body = NULL, "
 		"  created_at = now(), expires_at = EXCLUDED.expires_at "
@@ -432,7 +432,7 @@ const struct statement statements[STMT_COUNT] = {
 		"    AND k.created_at < now() - interval '" IDEM_STALE "' AND k.request_hash = EXCLUDED.request_hash) "
 		"  RETURNING 1) "
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM ins), e.request_hash = $3::bytea, e.state, "
-		"e.status, e.body FROM c LEFT JOIN idempotency_keys e ON e.user_id = c.id AND e.key = $2::text "
+		"e.status, e.body FROM w c LEFT JOIN idempotency_keys e ON e.user_id = c.id AND e.key = $2::text "
 		"AND e.expires_at > now() AND NOT EXISTS (SELECT 1 FROM ins)",
 		4, 0},
 

@@ -129,19 +129,29 @@ static const char *search_param(struct arena *a, const char *query, struct probl
 }
 
 /* The filters a cursor is bound to, in one canonical spelling. */
-static const char *bind_text(struct arena *a, const struct task_query *tq, const char *caller)
+static const char *bind_text(struct arena *a, const struct task_query *tq, const char *holder)
 {
 	size_t qlen = tq->q ? strlen(tq->q) : 0;
 	size_t n = 256 + 4 * TIME_TEXT_MAX + qlen;
 	char *out = arena_alloc(a, n);
-	snprintf(out, n, "u=%s;o=%lld;s=%u;p=%u;db=%s;da=%s;ca=%s;cb=%s;od=%d;q=%zu:%s", caller,
+	snprintf(out, n, "u=%s;o=%lld;s=%u;p=%u;db=%s;da=%s;ca=%s;cb=%s;od=%d;q=%zu:%s", holder,
 	         tq->owner_id, tq->statuses, tq->priorities, tq->due_before, tq->due_after,
 	         tq->created_after, tq->created_before, tq->overdue, tq->q ? qlen : 0, tq->q ? tq->q : "");
 	return out;
 }
 
-void task_query_parse(struct arena *a, const char *query, const char *caller,
-                      const unsigned char *secret, size_t secret_len, struct task_query *tq,
+/* The cursor verified with any key of the ring; 0 when one of them signed it. */
+static int cursor_verify(const char *token, const char *bind, const struct jwt_key *keys, int nkeys,
+                         struct cursor *out)
+{
+	for (int i = 0; i < nkeys; i++)
+		if (cursor_decode(token, bind, keys[i].secret, keys[i].len, out) == 0)
+			return 0;
+	return -1;
+}
+
+void task_query_parse(struct arena *a, const char *query, const char *holder,
+                      const struct jwt_key *keys, int nkeys, struct task_query *tq,
                       struct problems *p)
 {
 	memset(tq, 0, sizeof *tq);
@@ -166,7 +176,7 @@ void task_query_parse(struct arena *a, const char *query, const char *caller,
 	time_param(a, query, "created_before", tq->created_before, p);
 	tq->overdue = bool_param(a, query, "overdue", p);
 	tq->q = search_param(a, query, p);
-	tq->bind = bind_text(a, tq, caller);
+	tq->bind = bind_text(a, tq, holder);
 
 	const char *token = query_get(a, query, "cursor");
 	if (!token)
@@ -178,7 +188,7 @@ void task_query_parse(struct arena *a, const char *query, const char *caller,
 	}
 	if (p->count > before)
 		return; /* the cursor is checked against valid filters only */
-	if (cursor_decode(token, tq->bind, secret, secret_len, &tq->cursor) != 0 ||
+	if (cursor_verify(token, tq->bind, keys, nkeys, &tq->cursor) != 0 ||
 	    !task_sort_known(tq->cursor.sort) || (tq->sort && strcmp(tq->sort, tq->cursor.sort) != 0)) {
 		problems_add(p, "query", "cursor", "value_error",
 		             "Value error, invalid cursor: it was altered, or the sort or filters differ "

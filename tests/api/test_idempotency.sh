@@ -34,6 +34,14 @@ req POST /api/v1/tasks/ '{"priority":"high","title":"Pay rent"}' -H "Idempotency
 expect_422 "bad: the key with the same fields in another order (another body)" '["header","Idempotency-Key"]' 1
 check "no task created by the mismatches" test "$(count_tasks "$I_ID")" = 1
 
+# ---- the scope is the user, whatever the credential: an API key of I replays it too
+req POST /api/v1/api-keys '{"name":"idempotency test"}'
+i_key=$(jq -r .key <<<"$BODY")
+TOKEN=$i_key req POST /api/v1/tasks/ '{"title":"Pay rent","priority":"high"}' -H "Idempotency-Key: $k"
+expect_header idempotent-replayed '^true$' "the same user's API key with the key: replayed"
+check "the API key's retry body is the first body" test "$BODY" = "$first"
+check "still one task" test "$(count_tasks "$I_ID")" = 1
+
 # ---- no key, or another key: ordinary creates
 req POST /api/v1/tasks/ '{"title":"Pay rent","priority":"high"}'
 expect_status 201 "the same body without a key creates again"

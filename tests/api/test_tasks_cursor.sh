@@ -209,4 +209,20 @@ expect_status 200 "the cursor with its filter and sort in another order of param
 req GET "/api/v1/tasks/?status=todo&cursor=$good&limit=0"
 expect_422 "bad: cursor with limit=0" '["query","limit"]' 1
 
+# ---- cursors under another access token of the same user, and with an API key
+login "$S_NAME" "$S_PASSWORD"
+TOKEN=$LOGIN_TOKEN req GET "/api/v1/tasks/?sort=-created_at&limit=3&status=todo&cursor=$good"
+expect_status 200 "a cursor works with another access token of the same user"
+req POST /api/v1/api-keys '{"name":"cursor test"}'
+s_key=$(jq -r .key <<<"$BODY")
+TOKEN=$s_key req GET '/api/v1/tasks/?sort=title&limit=10'
+expect_status 200 "a list with an API key is 200"
+key_cursor=$(jq -r .next_cursor <<<"$BODY")
+TOKEN=$s_key req GET "/api/v1/tasks/?limit=10&cursor=$key_cursor"
+expect_json '[.tasks[].id] | tojson' "$(expected title | jq -c '.[10:20]')" "an API key's cursor leads to its next page"
+TOKEN=$s_key req GET "/api/v1/tasks/?sort=-created_at&limit=3&status=todo&cursor=$good"
+expect_422 "bad: a token's cursor used with an API key (bound to the credential kind)" '["query","cursor"]' 1
+req GET "/api/v1/tasks/?limit=10&cursor=$key_cursor"
+expect_422 "bad: an API key's cursor used with a token" '["query","cursor"]' 1
+
 finish

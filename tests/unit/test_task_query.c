@@ -13,6 +13,9 @@
 
 static const unsigned char secret[] = "unit-test-secret-of-at-least-32-bytes!";
 #define SECRET secret, sizeof secret - 1
+static const unsigned char old_secret[] = "a-previous-secret-of-at-least-32-bytes";
+/* The signing key first, then a previous one (as config.jwt_keys). */
+static const struct jwt_key keys[] = {{secret, sizeof secret - 1, ""}, {old_secret, sizeof old_secret - 1, ""}};
 
 struct fixture {
 	struct arena a;
@@ -40,7 +43,7 @@ static int teardown(void **state)
 static void parse(struct fixture *f, const char *query)
 {
 	memset(&f->p, 0, sizeof f->p);
-	task_query_parse(&f->a, query, "7", SECRET, &f->tq, &f->p);
+	task_query_parse(&f->a, query, "user:7", keys, 2, &f->tq, &f->p);
 	task_query_params(&f->tq, "7", &f->text, f->params);
 }
 
@@ -152,6 +155,23 @@ static char *cursor_for(struct fixture *f, const char *query, const char *sort, 
 	return cursor_encode(&f->a, &c, f->tq.bind, SECRET);
 }
 
+static void test_cursor_of_previous_key_accepted(void **state)
+{
+	struct fixture *f = *state;
+	parse(f, "");
+	struct cursor c = {.page = 2, .id = 5};
+	strcpy(c.sort, "id");
+	char *token = cursor_encode(&f->a, &c, f->tq.bind, old_secret, sizeof old_secret - 1);
+	char q[512];
+	snprintf(q, sizeof q, "cursor=%s", token);
+	parse(f, q);
+	assert_int_equal(f->p.count, 0);
+	static const unsigned char other[] = "a-secret-no-key-of-the-ring-has-at-all";
+	token = cursor_encode(&f->a, &c, f->tq.bind, other, sizeof other - 1);
+	snprintf(q, sizeof q, "cursor=%s", token);
+	assert_one_problem(f, q, "cursor");
+}
+
 static void test_cursor_fills_keyset(void **state)
 {
 	struct fixture *f = *state;
@@ -199,7 +219,7 @@ static void test_bad_cursor_with_other_filters_or_sort(void **state)
 	assert_one_problem(f, q, "cursor");
 	snprintf(q, sizeof q, "status=todo&q=milk&cursor=%s", token);
 	memset(&f->p, 0, sizeof f->p);
-	task_query_parse(&f->a, q, "8", SECRET, &f->tq, &f->p); /* another caller */
+	task_query_parse(&f->a, q, "user:8", keys, 2, &f->tq, &f->p); /* another caller */
 	assert_int_equal(f->p.count, 1);
 }
 
@@ -227,6 +247,7 @@ int main(void)
 		T(test_bad_many_at_once),
 		T(test_cursor_fills_keyset),
 		T(test_bad_cursor_with_other_filters_or_sort),
+		T(test_cursor_of_previous_key_accepted),
 		cmocka_unit_test(test_ranks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
