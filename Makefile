@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTASKAPI_BUILD_ID='"$(BUILD_ID)"'
-FUZZ_TARGETS := json query router time token
+FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 

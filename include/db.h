@@ -19,11 +19,23 @@ enum stmt_id {
 	STMT_USER_GET,
 	STMT_USER_DELETE,
 	STMT_TASK_CREATE,
-	STMT_TASK_LIST,
+	STMT_TASK_LIST, /* sort id; the other sort keys and searches follow, in this order */
+	STMT_TASK_LIST_CREATED,
+	STMT_TASK_LIST_UPDATED,
+	STMT_TASK_LIST_DUE,
+	STMT_TASK_LIST_PRIORITY,
 	STMT_TASK_LIST_STATUS,
+	STMT_TASK_LIST_TITLE,
+	STMT_TASK_LIST_SEARCH,
+	STMT_TASK_STATS,
 	STMT_TASK_GET,
 	STMT_TASK_UPDATE,
 	STMT_TASK_DELETE,
+	STMT_PREFS_GET,
+	STMT_PREFS_UPDATE,
+	STMT_IDEM_BEGIN,
+	STMT_IDEM_FINISH,
+	STMT_IDEM_RELEASE,
 	STMT_READY,
 	STMT_METRICS_COUNTS,
 	STMT_REPLICA_LAG,
@@ -102,6 +114,13 @@ const char *db_used_name(int used);
  */
 enum db_status db_replica_lag(int *in_recovery, double *lag_seconds);
 void db_replica_close(void);
+
+/*
+ * `taskapi explain`: runs statement id with params `warmup` times on this connection (so
+ * that the plan is the one the workers use), then prints EXPLAIN (ANALYZE, BUFFERS) of
+ * one more run to stdout. Returns 0, or -1 with the error on stderr.
+ */
+int db_explain(enum stmt_id id, const char *const *params, int warmup);
 
 /* `taskapi migrate`: applies dir/NNN_*.sql in order, each once, recorded in schema_migrations. */
 int db_migrate(const char *conninfo, const char *dir);

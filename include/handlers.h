@@ -29,6 +29,12 @@ struct ctx {
 	struct problems problems;
 	struct json_object *body; /* the parsed body, released when the request ends */
 	struct db_request db;     /* read routing in, consistency token out */
+	struct idempotency {
+		int active;           /* a key is reserved for this request: store its answer */
+		char user[24];        /* the key's scope: the caller, "0" when anonymous */
+		const char *key;
+		char attempt[33];     /* this request's claim on the key */
+	} idem;
 };
 
 /* The route table (src/routes.c): a route's index there is its metrics slot and its
@@ -79,6 +85,25 @@ void task_list(struct ctx *c);
 void task_get(struct ctx *c);
 void task_update(struct ctx *c);
 void task_delete(struct ctx *c);
+void task_stats(struct ctx *c);
+
+/* ==== Preferences ==== */
+void user_prefs_get(struct ctx *c);
+void user_prefs_update(struct ctx *c);
+
+/* ==== Idempotency keys (src/idempotency.c) ==== */
+
+/*
+ * For a POST that creates something, after its body is validated: without an
+ * Idempotency-Key header returns 0. With one, reserves the key for this request and
+ * returns 0, or answers itself (the stored answer replayed, 409 while the first request
+ * is in flight, 422 for a bad key or another body with the same key) and returns -1.
+ * caller is c->caller (the credential, checked in the same statement), or NULL for an
+ * anonymous POST (register), whose keys share one anonymous scope.
+ */
+int idempotency_begin_or_reply(struct ctx *c, const char *caller);
+/* When the request ends: stores the answer for a reserved key (or frees the key on 5xx). */
+void idempotency_end(struct ctx *c);
 
 /* ==== Shared helpers: each validates and answers in one step; 0 means go on ==== */
 
@@ -125,10 +150,15 @@ void reply_json(struct ctx *c, int status);
 	t ".is_active, " t ".created_at, " t ".updated_at"
 #define USER_NCOLS 8
 #define TASK_COLS(t) t ".id, " t ".title, " t ".description, " t ".status, " t ".priority, " \
-	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at"
-#define TASK_NCOLS 9
+	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at, " t ".version"
+#define TASK_NCOLS 10
 #define API_KEY_COLS(t) t ".id, " t ".name, " t ".prefix, " t ".created_at, " t ".last_used_at, " \
 	t ".expires_at"
 #define API_KEY_NCOLS 6
+
+/* Preferences a user has not set (the SQL and the API docs use the same values). */
+#define PREF_DEFAULT_PAGE_SIZE "10"
+#define PREF_DEFAULT_SORT "id"
+#define PREF_DEFAULT_TIMEZONE "UTC"
 
 #endif

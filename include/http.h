@@ -37,6 +37,9 @@ struct http_request {
 	const char *request_id;
 	const char *consistency_token; /* X-Consistency-Token */
 	const char *cookie;            /* the raw Cookie header */
+	const char *if_match;        /* conditional requests (ETag) */
+	const char *if_none_match;
+	const char *idempotency_key; /* Idempotency-Key, on POSTs that create something */
 	const char *body;
 	size_t body_len;
 	long long content_length; /* -1 when not given */
@@ -62,6 +65,8 @@ void http_error(struct http_response *r, int status, const char *message);
 /* 401 with WWW-Authenticate: Bearer */
 void http_unauthorized(struct http_response *r, const char *message);
 void http_no_content(struct http_response *r);
+/* 304 with the ETag and no body. */
+void http_not_modified(struct http_response *r, const char *etag);
 void http_response_reset(struct http_response *r);
 /*
  * Copies the value of cookie name from a Cookie header ("a=1; b=2") into out (quotes
@@ -72,5 +77,20 @@ int http_cookie_get(const char *cookie, const char *name, char *out, size_t n);
 #define HTTP_REQUEST_ID_MAX 128
 /* 1 when s is a sane request id: 1..HTTP_REQUEST_ID_MAX of [A-Za-z0-9._:-] (as NGINX's map). */
 int http_request_id_valid(const char *s);
+
+/* ==== Entity tags ==== */
+
+#define ETAG_MAX 48
+/* The ETag of a task: "<id>-<version>" (quotes included). */
+void etag_format(char out[ETAG_MAX], const char *id, const char *version);
+/* If-None-Match (weak comparison, "*" matches anything): 1 when etag is listed. */
+int etag_none_match(const char *header, const char *etag);
+/*
+ * If-Match (strong comparison) for the task with this id: writes the versions it names
+ * into out as a PostgreSQL array literal ("{3,4}"; "{}" when none of its tags is one of
+ * this task's) for the statements' version condition. Returns 1 for "*" (any version:
+ * no condition), 0 otherwise.
+ */
+int etag_match_versions(const char *header, long long id, char *out, size_t n);
 
 #endif

@@ -15,7 +15,7 @@
 
 #define JSON_DEPTH_MAX 32
 
-enum field_type { FIELD_STRING, FIELD_ENUM, FIELD_TIME, FIELD_BOOL };
+enum field_type { FIELD_STRING, FIELD_ENUM, FIELD_TIME, FIELD_BOOL, FIELD_INT, FIELD_OBJECT };
 
 struct field_value;
 typedef void (*field_check_fn)(const struct field_value *v, const char *field, struct problems *p);
@@ -26,6 +26,7 @@ struct field_spec {
 	int required;
 	int nullable;                /* JSON null is a value (it clears the field) */
 	int min_len, max_len;        /* FIELD_STRING, in characters; 0 means no bound */
+	long long min, max;          /* FIELD_INT bounds (inclusive), when min < max */
 	const char *const *choices;  /* FIELD_ENUM, NULL-terminated */
 	field_check_fn check;        /* extra rule run on a present, non-null value */
 };
@@ -36,6 +37,8 @@ struct field_value {
 	const char *str; /* strings and enums (owned by the parsed object); times: time[] */
 	size_t len;
 	int boolean;
+	long long integer;
+	struct json_object *object; /* FIELD_OBJECT (owned by the parsed body) */
 	char time[TIME_TEXT_MAX];
 };
 
@@ -45,6 +48,13 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 /* Returns the number of problems added. */
 int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
                  struct field_value *values, struct problems *p);
+
+/*
+ * Adds an "extra_forbidden" problem for every key of obj that spec does not name, at
+ * loc [where, key], or [where, parent, key] when parent is given. Returns their number.
+ */
+int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n,
+                        const char *where, const char *parent, struct problems *p);
 
 /* 1 when s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
 int utf8_valid(const char *s, size_t n);

@@ -17,6 +17,8 @@ static void cors_headers(const struct http_request *req, struct http_response *r
 		return;
 	http_header(res, "Access-Control-Allow-Origin", req->origin);
 	http_header(res, "Access-Control-Allow-Credentials", "true");
+	/* Response headers a browser client may read besides the simple ones. */
+	http_header(res, "Access-Control-Expose-Headers", "ETag, Link, Idempotent-Replayed, X-Request-ID");
 }
 
 static void preflight(const struct http_request *req, struct http_response *res)
@@ -98,6 +100,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 	c.db.reads_may_use_replica = req->method == HTTP_GET;
 	c.db.min_lsn = app_consistency_token(req);
 	match.handler(&c);
+	idempotency_end(&c);
 	json_object_put(c.body);
 	if (c.db.commit_lsn && res->status >= 200 && res->status < 300)
 		consistency_token_out(res, c.db.commit_lsn);

@@ -102,7 +102,13 @@ static void link_lost(struct link *l)
 /* The replica prepares only what may run there: the read-only statements. */
 static int prepare_all(struct link *l)
 {
-	PGresult *r = PQexec(l->conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'");
+	/* One plan per statement, made once per connection: the statements are written so that
+	   one plan serves every parameter value (gated branches, keyset bounds), and replanning
+	   the task list on each call would cost more than running it. No JIT: the cost of
+	   branches that never run would otherwise make PostgreSQL compile every call. */
+	PGresult *r = PQexec(l->conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
+	                              "SET plan_cache_mode = force_generic_plan; SET jit = off; "
+	                              "SET client_min_messages = warning");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	for (int i = 0; ok && i < STMT_COUNT; i++) {
@@ -403,6 +409,37 @@ void db_replica_close(void)
 {
 	PQfinish(replica.conn);
 	replica.conn = NULL;
+}
+
+int db_explain(enum stmt_id id, const char *const *params, int warmup)
+{
+	const struct statement *s = &statements[id];
+	PGresult *r = NULL;
+	for (int i = 0; i < warmup; i++) {
+		if (db_run(id, params, &r, NULL) != DB_OK) {
+			fprintf(stderr, "explain: %s failed (see the log)\n", s->name);
+			return -1;
+		}
+		PQclear(r);
+	}
+	/* EXECUTE takes its arguments as literals: quote each (this runs from the command line). */
+	struct buf sql = {0};
+	buf_printf(&sql, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE %s(", s->name);
+	for (int i = 0; i < s->nparams; i++) {
+		char *lit = params[i] ? PQescapeLiteral(primary.conn, params[i], strlen(params[i])) : NULL;
+		buf_printf(&sql, "%s%s", i ? ", " : "", lit ? lit : "NULL");
+		PQfreemem(lit);
+	}
+	buf_putc(&sql, ')');
+	r = PQexec(primary.conn, sql.data);
+	buf_free(&sql);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "explain: %s", PQerrorMessage(primary.conn));
+	for (int i = 0; ok && i < PQntuples(r); i++)
+		printf("%s\n", PQgetvalue(r, i, 0));
+	PQclear(r);
+	return ok ? 0 : -1;
 }
 
 /* ==== Migrations ==== */

@@ -85,6 +85,9 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 	req->request_id = param(r, "REQUEST_ID");
 	req->consistency_token = param(r, "HTTP_X_CONSISTENCY_TOKEN");
 	req->cookie = param(r, "HTTP_COOKIE");
+	req->if_match = param(r, "HTTP_IF_MATCH");
+	req->if_none_match = param(r, "HTTP_IF_NONE_MATCH");
+	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", r->envp); /* "" is a bad key */
 	const char *cl = param(r, "CONTENT_LENGTH");
 	req->content_length = cl ? strtoll(cl, NULL, 10) : -1;
 	if (req->content_length <= HTTP_BODY_MAX)

@@ -29,7 +29,8 @@ const char *user_conflict_message(const char *constraint)
 void auth_create_user(struct ctx *c, const char *role)
 {
 	struct field_value v[F_REGISTER_COUNT];
-	if (body_or_reply(c, register_fields, F_REGISTER_COUNT, v) != 0)
+	if (body_or_reply(c, register_fields, F_REGISTER_COUNT, v) != 0 ||
+	    idempotency_begin_or_reply(c, NULL) != 0)
 		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(v[F_PASSWORD].str, cfg.bcrypt_cost, hash) != 0) {

@@ -1,9 +1,15 @@
-/* Task routes: create, list, get, partial update, delete. */
+/*
+ * Task routes: create, list (offset or cursor pages, sorts, filters, search), statistics,
+ * get (ETag, If-None-Match), partial update and delete (If-Match).
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "handlers.h"
 #include "query.h"
+#include "task_query.h"
 
 static const char *const statuses[] = {"todo", "in_progress", "completed", NULL};
 static const char *const priorities[] = {"low", "medium", "high", NULL};
@@ -34,17 +40,33 @@ static const char *value_or_null(const struct field_value *v)
 	return v->time[0] ? v->time : v->str;
 }
 
+/* The ETag of the task at column col (its id and version). */
+static void task_etag(PGresult *r, int col, char out[ETAG_MAX])
+{
+	etag_format(out, PQgetvalue(r, 0, col), PQgetvalue(r, 0, col + TASK_NCOLS - 1));
+}
+
+/* The task at column 3, with its ETag (but a 201: its replays could not carry one). */
+static void write_task(struct ctx *c, PGresult *r, int status)
+{
+	json_task(&c->res->body, r, 0, 3);
+	if (status == 200) {
+		char etag[ETAG_MAX];
+		task_etag(r, 3, etag);
+		http_header(c->res, "ETag", etag);
+	}
+	reply_json(c, status);
+}
+
 /* Answers with the task at column 3 of a caller-checked statement, or 404. */
 static void reply_task(struct ctx *c, PGresult *r, int status)
 {
 	if (caller_or_reply(c, r, 0) != 0)
 		return;
-	if (PQgetisnull(r, 0, 3)) {
+	if (PQgetisnull(r, 0, 3))
 		http_error(c->res, 404, "Task not found");
-		return;
-	}
-	json_task(&c->res->body, r, 0, 3);
-	reply_json(c, status);
+	else
+		write_task(c, r, status);
 }
 
 void task_create(struct ctx *c)
@@ -52,7 +74,8 @@ void task_create(struct ctx *c)
 	if (auth_token_or_reply(c) != 0)
 		return;
 	struct field_value v[T_IS_COMPLETED];
-	if (body_or_reply(c, create_fields, T_IS_COMPLETED, v) != 0)
+	if (body_or_reply(c, create_fields, T_IS_COMPLETED, v) != 0 ||
+	    idempotency_begin_or_reply(c, c->caller) != 0)
 		return;
 	const char *params[] = {
 		c->caller,
@@ -69,49 +92,184 @@ void task_create(struct ctx *c)
 	PQclear(r);
 }
 
+/* ==== List ==== */
+
+/* The sort key of the task at column col of row, as the cursor carries it. */
+static const char *cursor_key(PGresult *r, int row, int col, const char *sort)
+{
+	const char *key = sort[0] == '-' ? sort + 1 : sort;
+	if (strcmp(key, "created_at") == 0)
+		return PQgetvalue(r, row, col + 7);
+	if (strcmp(key, "updated_at") == 0)
+		return PQgetvalue(r, row, col + 8);
+	if (strcmp(key, "due_date") == 0) /* no due date: after every date, either way */
+		return PQgetisnull(r, row, col + 5) ? (sort[0] == '-' ? "-infinity" : "infinity")
+		                                    : PQgetvalue(r, row, col + 5);
+	if (strcmp(key, "title") == 0)
+		return PQgetvalue(r, row, col + 1);
+	if (strcmp(key, "status") == 0 || strcmp(key, "priority") == 0) {
+		int rank = task_rank(PQgetvalue(r, row, col + (key[0] == 's' ? 3 : 4)));
+		return rank == 0 ? "0" : rank == 1 ? "1" : "2";
+	}
+	return "";
+}
+
+/* Copies the query string, minus cursor and skip, into b with only URL-safe bytes. */
+static void link_query(struct ctx *c, struct buf *b)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p = c->req->query;
+	while (*p) {
+		size_t len = strcspn(p, "&");
+		size_t klen = strcspn(p, "=&");
+		char *key = arena_alloc(c->arena, klen + 1);
+		query_decode(p, klen, key, 1);
+		if (len && strcmp(key, "cursor") != 0 && strcmp(key, "skip") != 0) {
+			for (size_t i = 0; i < len; i++) {
+				unsigned char ch = (unsigned char)p[i];
+				if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+				    strchr("-._~%=+,:@!$'()*;/?", ch)) {
+					buf_putc(b, (char)ch);
+				} else {
+					char esc[3] = {'%', hex[ch >> 4], hex[ch & 15]};
+					buf_append(b, esc, 3);
+				}
+			}
+			buf_putc(b, '&');
+		}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+}
+
+/* The list envelope from a task_list row set (tasks from column 7). */
+static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
+{
+	const char *sort = PQgetvalue(r, 0, 4);
+	long long limit = atoll(PQgetvalue(r, 0, 5));
+	long long page = tq->has_cursor ? tq->cursor.page : tq->skip / limit + 1;
+	int rows = PQntuples(r), written = 0, last = -1;
+	struct buf *b = &c->res->body;
+	buf_puts(b, "{\"tasks\":[");
+	for (int i = 0; i < rows && written < limit; i++) {
+		if (PQgetisnull(r, i, 7))
+			continue;
+		if (written++)
+			buf_putc(b, ',');
+		json_task(b, r, i, 7);
+		last = i;
+	}
+	buf_printf(b, "],\"total\":%s,\"page\":%lld,\"page_size\":%lld,\"next_cursor\":",
+	           PQgetvalue(r, 0, 6), page, limit);
+	/* One row more than the page: there is a next page, which starts after the last. */
+	char *token = NULL;
+	if (last >= 0 && last + 1 < rows && !PQgetisnull(r, last + 1, 7)) {
+		struct cursor next = {.page = page + 1, .id = atoll(PQgetvalue(r, last, 7))};
+		snprintf(next.sort, sizeof next.sort, "%s", sort);
+		snprintf(next.key, sizeof next.key, "%s", cursor_key(r, last, 7, sort));
+		token = cursor_encode(c->arena, &next, tq->bind, cfg.jwt_secret, cfg.jwt_secret_len);
+	}
+	buf_json_cstr(b, token);
+	buf_putc(b, '}');
+	if (token) {
+		struct buf link = {0};
+		buf_putc(&link, '<');
+		buf_puts(&link, c->req->path);
+		buf_putc(&link, '?');
+		link_query(c, &link);
+		buf_printf(&link, "cursor=%s>; rel=\"next\"", token);
+		http_header(c->res, "Link", link.data);
+		buf_free(&link);
+	}
+	reply_json(c, 200);
+}
+
+/* 403 when a user asked for another owner's tasks (column ok of task_list/task_stats). */
+static int allowed_or_reply(struct ctx *c, PGresult *r)
+{
+	if (PQgetvalue(r, 0, 3)[0] == 't')
+		return 0;
+	http_error(c->res, 403, "Not enough permissions. Admin access required.");
+	return -1;
+}
+
+/* Whom a cursor is bound to: the user of an access token, or the API key. */
+static const char *cursor_holder(struct ctx *c)
+{
+	char *out = arena_alloc(c->arena, 48);
+	if (c->via_api_key)
+		snprintf(out, 48, "key:%s", c->api_key_prefix);
+	else
+		snprintf(out, 48, "user:%lld", c->claims.user_id);
+	return out;
+}
+
 void task_list(struct ctx *c)
 {
 	if (auth_token_or_reply(c) != 0)
 		return;
-	long long skip = query_int(c, "skip", 0, 0, 1LL << 53);
-	long long limit = query_int(c, "limit", 10, 1, 100);
-	const char *status = query_get(c->arena, c->req->query, "status");
-	if (status) {
-		int known = 0;
-		for (int i = 0; statuses[i]; i++)
-			known |= strcmp(status, statuses[i]) == 0;
-		if (!known)
-			problems_add(&c->problems, "query", "status", "enum",
-			             "Input should be 'todo', 'in_progress' or 'completed'");
-	}
+	struct task_query tq;
+	task_query_parse(c->arena, c->req->query, cursor_holder(c), cfg.jwt_keys, cfg.jwt_key_count, &tq,
+	                 &c->problems);
 	if (c->problems.count) {
 		reply_problems(c);
 		return;
 	}
-	char slimit[24], sskip[24];
-	snprintf(slimit, sizeof slimit, "%lld", limit);
-	snprintf(sskip, sizeof sskip, "%lld", skip);
-	const char *params[] = {c->caller, slimit, sskip, status};
-	PGresult *r = db_or_reply(c, status ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST, params);
+	struct task_query_text text;
+	const char *params[TASK_LIST_NPARAMS];
+	task_query_params(&tq, c->caller, &text, params);
+	enum stmt_id stmt = task_list_statement(&tq, tq.sort);
+	PGresult *r = db_or_reply(c, stmt, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		struct buf *b = &c->res->body;
-		buf_puts(b, "{\"tasks\":[");
-		int n = PQntuples(r), written = 0;
-		for (int i = 0; i < n; i++) {
-			if (PQgetisnull(r, i, 4))
-				continue;
-			if (written++)
-				buf_putc(b, ',');
-			json_task(b, r, i, 4);
+	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
+		/* No sort given: the caller's preferred one, when another statement's, runs there. */
+		const char *preferred = PQgetvalue(r, 0, 4);
+		enum stmt_id right = task_list_statement(&tq, preferred);
+		if (right != stmt) {
+			params[1] = arena_strdup(c->arena, preferred);
+			PQclear(r);
+			if (!(r = db_or_reply(c, right, params)))
+				return;
 		}
-		buf_printf(b, "],\"total\":%s,\"page\":%lld,\"page_size\":%lld}", PQgetvalue(r, 0, 3),
-		           skip / limit + 1, limit);
+		if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0)
+			write_list(c, r, &tq);
+	}
+	PQclear(r);
+}
+
+/* ==== Statistics ==== */
+
+void task_stats(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	long long owner = query_int(c, "owner_id", 0, 1, 1LL << 62);
+	if (c->problems.count) {
+		reply_problems(c);
+		return;
+	}
+	char sowner[24];
+	snprintf(sowner, sizeof sowner, "%lld", owner);
+	const char *params[] = {c->caller, owner ? sowner : NULL};
+	PGresult *r = db_or_reply(c, STMT_TASK_STATS, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
+#define V(col) PQgetvalue(r, 0, col)
+		buf_printf(&c->res->body,
+		           "{\"total\":%s,\"by_status\":{\"todo\":%s,\"in_progress\":%s,\"completed\":%s},"
+		           "\"by_priority\":{\"low\":%s,\"medium\":%s,\"high\":%s},\"overdue\":%s,"
+		           "\"due_next_7_days\":%s,\"completed_last_7_days\":%s}",
+		           V(4), V(5), V(6), V(7), V(8), V(9), V(10), V(11), V(12), V(13));
+#undef V
 		reply_json(c, 200);
 	}
 	PQclear(r);
 }
+
+/* ==== One task ==== */
 
 /* The task id of /tasks/{id} after the token check; -1 once answered. */
 static int task_id_or_reply(struct ctx *c, char out[24])
@@ -127,6 +285,17 @@ static int task_id_or_reply(struct ctx *c, char out[24])
 	return 0;
 }
 
+/* GET's answer: 304 when If-None-Match names the current ETag, else the task. */
+static void reply_task_current(struct ctx *c, PGresult *r)
+{
+	char etag[ETAG_MAX];
+	task_etag(r, 3, etag);
+	if (c->req->if_none_match && etag_none_match(c->req->if_none_match, etag))
+		http_not_modified(c->res, etag);
+	else
+		write_task(c, r, 200);
+}
+
 void task_get(struct ctx *c)
 {
 	char id[24];
@@ -136,8 +305,34 @@ void task_get(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_TASK_GET, params);
 	if (!r)
 		return;
-	reply_task(c, r, 200);
+	if (caller_or_reply(c, r, 0) == 0) {
+		if (PQgetisnull(r, 0, 3))
+			http_error(c->res, 404, "Task not found");
+		else
+			reply_task_current(c, r);
+	}
 	PQclear(r);
+}
+
+/* The versions an If-Match header allows, as the statements' array parameter; NULL when
+   there is no condition (no header, or "*"). */
+static const char *if_match_versions(struct ctx *c, long long task_id)
+{
+	if (!c->req->if_match)
+		return NULL;
+	size_t n = strlen(c->req->if_match) + 8;
+	char *out = arena_alloc(c->arena, n);
+	return etag_match_versions(c->req->if_match, task_id, out, n) ? NULL : out;
+}
+
+/* A caller-checked update/delete that changed nothing: 412 when the task is there (its
+   version did not match If-Match), else 404. */
+static void reply_unchanged(struct ctx *c, PGresult *r, int visible_col)
+{
+	if (PQgetvalue(r, 0, visible_col)[0] == 't')
+		http_error(c->res, 412, "Precondition Failed");
+	else
+		http_error(c->res, 404, "Task not found");
 }
 
 /* status and is_completed, when both are given, must say the same thing. */
@@ -153,7 +348,7 @@ static void completion_check(struct ctx *c, const struct field_value *v)
 
 void task_update(struct ctx *c)
 {
-	long long task_id;
+	long long task_id = 0;
 	char id[24];
 	struct field_value v[T_COUNT];
 	if (auth_token_or_reply(c) != 0)
@@ -175,11 +370,17 @@ void task_update(struct ctx *c)
 		field_given(&v[T_IS_COMPLETED]), v[T_IS_COMPLETED].boolean ? "t" : "f",
 		field_given(&v[T_PRIORITY]), v[T_PRIORITY].str,
 		field_given(&v[T_DUE_DATE]), value_or_null(&v[T_DUE_DATE]),
+		if_match_versions(c, task_id),
 	};
 	PGresult *r = db_or_reply(c, STMT_TASK_UPDATE, params);
 	if (!r)
 		return;
-	reply_task(c, r, 200);
+	if (caller_or_reply(c, r, 0) == 0) {
+		if (PQgetisnull(r, 0, 3))
+			reply_unchanged(c, r, 3 + TASK_NCOLS);
+		else
+			write_task(c, r, 200);
+	}
 	PQclear(r);
 }
 
@@ -188,13 +389,13 @@ void task_delete(struct ctx *c)
 	char id[24];
 	if (task_id_or_reply(c, id) != 0)
 		return;
-	const char *params[] = {c->caller, id};
+	const char *params[] = {c->caller, id, if_match_versions(c, atoll(id))};
 	PGresult *r = db_or_reply(c, STMT_TASK_DELETE, params);
 	if (!r)
 		return;
 	if (caller_or_reply(c, r, 0) == 0) {
 		if (PQgetvalue(r, 0, 3)[0] == '0')
-			http_error(c->res, 404, "Task not found");
+			reply_unchanged(c, r, 4);
 		else
 			http_no_content(c->res);
 	}

@@ -1,9 +1,11 @@
-/* User routes: the caller's own account, and the admin's view of all accounts. */
+/* User routes: the caller's own account and preferences, and the admin's view of all accounts. */
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "handlers.h"
 #include "log.h"
+#include "task_query.h"
 
 void user_me_get(struct ctx *c)
 {
@@ -188,5 +190,132 @@ void user_delete(struct ctx *c)
 		http_error(c->res, 404, "User not found");
 	else
 		http_no_content(c->res);
+	PQclear(r);
+}
+
+/* ==== Preferences ==== */
+
+enum { PF_PAGE_SIZE, PF_SORT, PF_TIMEZONE, PF_NOTIFICATIONS, PF_COUNT };
+enum { N_TASK_CREATED, N_TASK_COMPLETED, N_DUE_SOON, N_COUNT };
+
+/* IANA names are letters, digits and _ + - / (the lookup in PostgreSQL decides). */
+static void timezone_check(const struct field_value *v, const char *field, struct problems *p)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		char ch = v->str[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      strchr("_+-/", ch))) {
+			problems_add(p, "body", field, "value_error",
+			             "Value error, unknown time zone: expected an IANA name such as Europe/Paris");
+			return;
+		}
+	}
+}
+
+static const struct field_spec prefs_fields[PF_COUNT] = {
+	[PF_PAGE_SIZE] = {.name = "default_page_size", .type = FIELD_INT, .nullable = 1, .min = 1, .max = 100},
+	[PF_SORT] = {.name = "default_sort", .type = FIELD_ENUM, .nullable = 1, .choices = task_sorts},
+	[PF_TIMEZONE] = {.name = "timezone", .type = FIELD_STRING, .nullable = 1, .min_len = 1, .max_len = 100,
+	                .check = timezone_check},
+	[PF_NOTIFICATIONS] = {.name = "notifications", .type = FIELD_OBJECT, .nullable = 1},
+};
+
+static const struct field_spec notification_fields[N_COUNT] = {
+	[N_TASK_CREATED] = {.name = "task_created", .type = FIELD_BOOL},
+	[N_TASK_COMPLETED] = {.name = "task_completed", .type = FIELD_BOOL},
+	[N_DUE_SOON] = {.name = "due_soon", .type = FIELD_BOOL},
+};
+
+/* The preferences at column col (PREFS_COLS), defaults filled in. */
+static void json_prefs(struct buf *b, PGresult *r, int col)
+{
+	buf_printf(b, "{\"default_page_size\":%s,\"default_sort\":", PQgetvalue(r, 0, col));
+	buf_json_cstr(b, PQgetvalue(r, 0, col + 1));
+	buf_puts(b, ",\"timezone\":");
+	buf_json_cstr(b, PQgetvalue(r, 0, col + 2));
+	buf_printf(b, ",\"notifications\":{\"task_created\":%s,\"task_completed\":%s,\"due_soon\":%s}}",
+	           PQgetvalue(r, 0, col + 3)[0] == 't' ? "true" : "false",
+	           PQgetvalue(r, 0, col + 4)[0] == 't' ? "true" : "false",
+	           PQgetvalue(r, 0, col + 5)[0] == 't' ? "true" : "false");
+}
+
+void user_prefs_get(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	const char *params[] = {c->caller};
+	PGresult *r = db_or_reply(c, STMT_PREFS_GET, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0) {
+		json_prefs(&c->res->body, r, 3);
+		reply_json(c, 200);
+	}
+	PQclear(r);
+}
+
+/* The notifications object: only the three booleans; fills n (all absent when null). */
+static void notifications_parse(struct ctx *c, const struct field_value *v, struct field_value *n)
+{
+	memset(n, 0, sizeof *n * N_COUNT);
+	if (!v->present || v->is_null || !v->object)
+		return;
+	struct problems *p = &c->problems;
+	json_forbid_unknown(v->object, notification_fields, N_COUNT, "body", "notifications", p);
+	for (int i = 0; i < N_COUNT; i++) {
+		struct json_object *j = NULL;
+		n[i].present = json_object_object_get_ex(v->object, notification_fields[i].name, &j);
+		if (n[i].present && !json_object_is_type(j, json_type_boolean))
+			problems_add_nested(p, "body", "notifications", notification_fields[i].name, "bool_type",
+			                    "Input should be a valid boolean");
+		else if (n[i].present)
+			n[i].boolean = json_object_get_boolean(j);
+	}
+}
+
+/* "given" flag and value of one notification: a null notifications object resets all. */
+static void notification_param(const struct field_value *obj, const struct field_value *n,
+                               const char **given, const char **value)
+{
+	*given = obj->present && (obj->is_null || n->present) ? "t" : "f";
+	*value = obj->present && !obj->is_null && n->present ? (n->boolean ? "t" : "f") : NULL;
+}
+
+void user_prefs_update(struct ctx *c)
+{
+	if (auth_token_or_reply(c) != 0)
+		return;
+	struct field_value v[PF_COUNT], n[N_COUNT];
+	body_parse(c, prefs_fields, PF_COUNT, v);
+	if (c->body)
+		json_forbid_unknown(c->body, prefs_fields, PF_COUNT, "body", NULL, &c->problems);
+	notifications_parse(c, &v[PF_NOTIFICATIONS], n);
+	if (c->problems.count) {
+		reply_problems(c);
+		return;
+	}
+	char page_size[24];
+	snprintf(page_size, sizeof page_size, "%lld", v[PF_PAGE_SIZE].integer);
+	const char *params[13] = {
+		c->caller,
+		field_given(&v[PF_PAGE_SIZE]), v[PF_PAGE_SIZE].present && !v[PF_PAGE_SIZE].is_null ? page_size : NULL,
+		field_given(&v[PF_SORT]), v[PF_SORT].is_null ? NULL : v[PF_SORT].str,
+		field_given(&v[PF_TIMEZONE]), v[PF_TIMEZONE].is_null ? NULL : v[PF_TIMEZONE].str,
+	};
+	for (int i = 0; i < N_COUNT; i++)
+		notification_param(&v[PF_NOTIFICATIONS], &n[i], &params[7 + 2 * i], &params[8 + 2 * i]);
+	PGresult *r = db_or_reply(c, STMT_PREFS_UPDATE, params);
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0) {
+		if (PQgetvalue(r, 0, 9)[0] != 't') {
+			problems_add(&c->problems, "body", "timezone", "value_error",
+			             "Value error, unknown time zone: expected an IANA name such as Europe/Paris");
+			reply_problems(c);
+		} else {
+			json_prefs(&c->res->body, r, 3);
+			reply_json(c, 200);
+		}
+	}
 	PQclear(r);
 }

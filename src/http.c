@@ -1,6 +1,7 @@
 /* Response helpers shared by every handler; nothing here knows about FastCGI. */
 #include "http.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -81,6 +82,14 @@ void http_no_content(struct http_response *r)
 	r->no_body = 1;
 }
 
+void http_not_modified(struct http_response *r, const char *etag)
+{
+	buf_reset(&r->body);
+	r->status = 304;
+	r->no_body = 1;
+	http_header(r, "ETag", etag);
+}
+
 void http_response_reset(struct http_response *r)
 {
 	r->status = 200;
@@ -129,4 +138,100 @@ int http_cookie_get(const char *cookie, const char *name, char *out, size_t n)
 		p += pair;
 	}
 	return -1;
+}
+
+/* ==== Entity tags ==== */
+
+void etag_format(char out[ETAG_MAX], const char *id, const char *version)
+{
+	snprintf(out, ETAG_MAX, "\"%s-%s\"", id, version);
+}
+
+/* Next entity-tag of a comma-separated list: sets *tag and *len to the quoted tag (quotes
+   included) and *weak; returns the rest, or NULL at the end. "*" is returned as is. */
+static const char *next_tag(const char *p, const char **tag, size_t *len, int *weak)
+{
+	while (*p == ' ' || *p == '\t' || *p == ',')
+		p++;
+	if (!*p)
+		return NULL;
+	*weak = 0;
+	if (p[0] == 'W' && p[1] == '/') {
+		*weak = 1;
+		p += 2;
+	}
+	const char *start = p;
+	if (*p == '"') {
+		const char *close = strchr(p + 1, '"');
+		p = close ? close + 1 : p + strlen(p);
+	} else {
+		p += strcspn(p, ", \t");
+	}
+	*tag = start;
+	*len = (size_t)(p - start);
+	return p;
+}
+
+int etag_none_match(const char *header, const char *etag)
+{
+	const char *tag;
+	size_t len, want = strlen(etag);
+	int weak;
+	for (const char *p = header; p && (p = next_tag(p, &tag, &len, &weak));) {
+		if ((len == 1 && tag[0] == '*') || (len == want && memcmp(tag, etag, len) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Reads "<digits>-<digits>" (n bytes) into id and version; -1 when it is not that. */
+static int parse_tag(const char *s, size_t n, long long *id, long long *version)
+{
+	long long v[2] = {0, 0};
+	int part = 0, digits = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '-' && part == 0 && digits > 0) {
+			part = 1;
+			digits = 0;
+		} else if (s[i] >= '0' && s[i] <= '9' && digits < 18) {
+			v[part] = v[part] * 10 + (s[i] - '0');
+			digits++;
+		} else {
+			return -1;
+		}
+	}
+	if (part != 1 || digits == 0 || v[1] < 1)
+		return -1;
+	*id = v[0];
+	*version = v[1];
+	return 0;
+}
+
+int etag_match_versions(const char *header, long long id, char *out, size_t n)
+{
+	const char *tag;
+	size_t len, used = 0;
+	int weak;
+	out[0] = '\0';
+	if (n < 3)
+		return 0;
+	out[used++] = '{';
+	for (const char *p = header; p && (p = next_tag(p, &tag, &len, &weak));) {
+		if (len == 1 && tag[0] == '*' && !weak)
+			return 1;
+		/* Ours look like "<id>-<version>"; a weak tag never matches strongly. */
+		long long tag_id, version;
+		if (weak || len < 2 || tag[0] != '"' || tag[len - 1] != '"' ||
+		    parse_tag(tag + 1, len - 2, &tag_id, &version) != 0 || tag_id != id)
+			continue;
+		char num[24];
+		int w = snprintf(num, sizeof num, "%s%lld", used > 1 ? "," : "", version);
+		if (w < 0 || used + (size_t)w + 2 > n)
+			break;
+		memcpy(out + used, num, (size_t)w);
+		used += (size_t)w;
+	}
+	out[used++] = '}';
+	out[used] = '\0';
+	return 0;
 }

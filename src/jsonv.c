@@ -1,6 +1,7 @@
 /* Request bodies: json-c parsing under limits, and table-driven field extraction. */
 #include "jsonv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,6 +113,8 @@ static const char *type_name(enum field_type t)
 	case FIELD_BOOL: return "bool_type";
 	case FIELD_TIME: return "datetime_type";
 	case FIELD_ENUM: return "enum";
+	case FIELD_INT: return "int_type";
+	case FIELD_OBJECT: return "dict_type";
 	default: return "string_type";
 	}
 }
@@ -137,11 +140,36 @@ static void wrong_type(const struct field_spec *f, struct problems *p)
 		[FIELD_ENUM] = "Input should be a valid string",
 		[FIELD_TIME] = "Input should be a valid datetime",
 		[FIELD_BOOL] = "Input should be a valid boolean",
+		[FIELD_INT] = "Input should be a valid integer",
+		[FIELD_OBJECT] = "Input should be a valid dictionary",
 	};
 	if (f->type == FIELD_ENUM)
 		enum_problem(f, p);
 	else
 		problems_add(p, "body", f->name, type_name(f->type), "%s", msg[f->type]);
+}
+
+/* An integer within the spec's bounds (a JSON integer; 5.0, "5" or true are not). */
+static int extract_int(struct json_object *j, const struct field_spec *f, struct field_value *v,
+                       struct problems *p)
+{
+	if (!json_object_is_type(j, json_type_int)) {
+		wrong_type(f, p);
+		return -1;
+	}
+	errno = 0;
+	v->integer = json_object_get_int64(j);
+	if (errno == ERANGE || (f->min < f->max && v->integer < f->min)) {
+		problems_add(p, "body", f->name, "greater_than_equal",
+		             "Input should be greater than or equal to %lld", f->min);
+		return -1;
+	}
+	if (f->min < f->max && v->integer > f->max) {
+		problems_add(p, "body", f->name, "less_than_equal", "Input should be less than or equal to %lld",
+		             f->max);
+		return -1;
+	}
+	return 0;
 }
 
 /* Checks one present, non-null value; returns 0 when it is valid. */
@@ -156,6 +184,16 @@ static int extract_one(struct json_object *j, const struct field_spec *f, struct
 		v->boolean = json_object_get_boolean(j);
 		return 0;
 	}
+	if (f->type == FIELD_OBJECT) {
+		if (!json_object_is_type(j, json_type_object)) {
+			wrong_type(f, p);
+			return -1;
+		}
+		v->object = j;
+		return 0;
+	}
+	if (f->type == FIELD_INT)
+		return extract_int(j, f, v, p);
 	if (!json_object_is_type(j, json_type_string)) {
 		wrong_type(f, p);
 		return -1;
@@ -225,4 +263,25 @@ int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
 			f->check(v, f->name, p);
 	}
 	return p->count - before;
+}
+
+int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n,
+                        const char *where, const char *parent, struct problems *p)
+{
+	int found = 0;
+	json_object_object_foreach(obj, key, val)
+	{
+		(void)val;
+		int known = 0;
+		for (int i = 0; i < n && !known; i++)
+			known = strcmp(key, spec[i].name) == 0;
+		if (known)
+			continue;
+		found++;
+		if (parent)
+			problems_add_nested(p, where, parent, key, "extra_forbidden", "Extra inputs are not permitted");
+		else
+			problems_add(p, where, key, "extra_forbidden", "Extra inputs are not permitted");
+	}
+	return found;
 }

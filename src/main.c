@@ -7,6 +7,9 @@
  *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench)
  *   taskapi hash-rate [COST] [SECONDS]   bcrypt hashes per second on one core
  *   taskapi user create [--admin] --username U --email E [--full-name F] < password
+ *   taskapi explain list|stats USER_ID [QUERY]
+ *                    EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or
+ *                    /tasks/stats?QUERY) runs for that user, as a worker plans it
  *   taskapi version
  */
 #include <fcgiapp.h>
@@ -23,12 +26,14 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "query.h"
 #include "server.h"
+#include "task_query.h"
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | sql NAME | "
-	                "hash-rate [COST] [SECONDS] | version\n");
+	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | version\n");
 	return 2;
 }
 
@@ -79,6 +84,48 @@ static int listen_socket(void)
 	return 0;
 }
 
+/* `taskapi explain`: the plan of the list or stats statement for a user and a query string. */
+static int explain(int argc, char **argv)
+{
+	long long user;
+	if (argc < 4 || argc > 5 || query_parse_int(argv[3], &user) != 0 || user < 1 ||
+	    (strcmp(argv[2], "list") != 0 && strcmp(argv[2], "stats") != 0))
+		return usage();
+	const char *query = argc == 5 ? argv[4] : "";
+	/* $1 as an access token of that user would make it (CALLER_CTE): id, a jti, issued now;
+	   cursors are bound to "user:<id>", as the API binds them for a token. */
+	char caller[96], holder[40];
+	snprintf(caller, sizeof caller, "{\"%lld\",\"taskapi-explain\",\"%lld\",NULL,NULL,NULL}", user,
+	         (long long)time(NULL));
+	snprintf(holder, sizeof holder, "user:%lld", user);
+	struct arena a = {0};
+	struct problems p = {0};
+	int rc = 1;
+	if (db_connect() != DB_OK) {
+		fprintf(stderr, "taskapi: cannot reach the database (see the log)\n");
+	} else if (strcmp(argv[2], "stats") == 0) {
+		long long owner = query_get_int(&a, query, "owner_id", 0, 1, 1LL << 62, &p);
+		char sowner[24];
+		snprintf(sowner, sizeof sowner, "%lld", owner);
+		const char *params[] = {caller, owner ? sowner : NULL};
+		rc = p.count ? 2 : db_explain(STMT_TASK_STATS, params, 10) == 0 ? 0 : 1;
+	} else {
+		struct task_query tq;
+		struct task_query_text text;
+		const char *params[TASK_LIST_NPARAMS];
+		task_query_parse(&a, query, holder, cfg.jwt_keys, cfg.jwt_key_count, &tq, &p);
+		task_query_params(&tq, caller, &text, params);
+		/* Without a sort the handler may run a second statement (the preferred sort's): this
+		   explains the first only; give sort= to see another. */
+		rc = p.count ? 2 : db_explain(task_list_statement(&tq, tq.sort), params, 10) == 0 ? 0 : 1;
+	}
+	for (int i = 0; i < p.count; i++)
+		fprintf(stderr, "taskapi: query parameter %s: %s\n", p.list[i].field, p.list[i].msg);
+	db_close();
+	arena_free(&a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -101,6 +148,8 @@ int main(int argc, char **argv)
 		return db_migrate(cfg.database_url, cfg.sql_dir) == 0 ? 0 : 1;
 	if (strcmp(cmd, "user") == 0 && argc >= 3 && strcmp(argv[2], "create") == 0)
 		return cli_user_create(argc - 3, argv + 3);
+	if (strcmp(cmd, "explain") == 0)
+		return explain(argc, argv);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0)
 		return usage();
 	log_set_level((enum log_level)cfg.log_level);

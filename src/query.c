@@ -1,6 +1,8 @@
 /* Query-string lookup with percent-decoding. */
 #include "query.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int hexval(char c)
@@ -58,4 +60,42 @@ const char *query_get(struct arena *a, const char *query, const char *name)
 			p++;
 	}
 	return NULL;
+}
+
+int query_parse_int(const char *s, long long *out)
+{
+	if (!*s || strlen(s) > 20)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || end == s || s[0] == ' ' || s[0] == '+')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+long long query_get_int(struct arena *a, const char *query, const char *name, long long def,
+                        long long min, long long max, struct problems *p)
+{
+	const char *v = query_get(a, query, name);
+	long long x;
+	if (!v)
+		return def;
+	if (query_parse_int(v, &x) != 0) {
+		problems_add(p, "query", name, "int_parsing",
+		             "Input should be a valid integer, unable to parse string as an integer");
+		return def;
+	}
+	if (x < min) {
+		problems_add(p, "query", name, "greater_than_equal",
+		             "Input should be greater than or equal to %lld", min);
+		return def;
+	}
+	if (x > max) {
+		problems_add(p, "query", name, "less_than_equal", "Input should be less than or equal to %lld",
+		             max);
+		return def;
+	}
+	return x;
 }

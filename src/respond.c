@@ -2,7 +2,6 @@
  * Helpers that validate and answer in one step, so handlers read straight through:
  *   if (auth_token_or_reply(c) != 0) return;
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,24 +128,10 @@ int admin_or_reply(struct ctx *c, PGresult *r, int col)
 
 /* ==== Parameters ==== */
 
-/* Parses a decimal integer; -1 when s is not one or is out of range for long long. */
-static int parse_int(const char *s, long long *out)
-{
-	if (!*s || strlen(s) > 20)
-		return -1;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || end == s || s[0] == ' ' || s[0] == '+')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int path_id(struct ctx *c, int idx, long long *out)
 {
 	const char *name = "id";
-	if (c->match->param_too_long[idx] || parse_int(c->match->params[idx], out) != 0) {
+	if (c->match->param_too_long[idx] || query_parse_int(c->match->params[idx], out) != 0) {
 		problems_add(&c->problems, "path", name, "int_parsing",
 		             "Input should be a valid integer, unable to parse string as an integer");
 		return -1;
@@ -156,26 +141,7 @@ int path_id(struct ctx *c, int idx, long long *out)
 
 long long query_int(struct ctx *c, const char *name, long long def, long long min, long long max)
 {
-	const char *v = query_get(c->arena, c->req->query, name);
-	long long x;
-	if (!v)
-		return def;
-	if (parse_int(v, &x) != 0) {
-		problems_add(&c->problems, "query", name, "int_parsing",
-		             "Input should be a valid integer, unable to parse string as an integer");
-		return def;
-	}
-	if (x < min) {
-		problems_add(&c->problems, "query", name, "greater_than_equal",
-		             "Input should be greater than or equal to %lld", min);
-		return def;
-	}
-	if (x > max) {
-		problems_add(&c->problems, "query", name, "less_than_equal",
-		             "Input should be less than or equal to %lld", max);
-		return def;
-	}
-	return x;
+	return query_get_int(c->arena, c->req->query, name, def, min, max, &c->problems);
 }
 
 const char *field_given(const struct field_value *v)

@@ -4,6 +4,7 @@
 #define GET(h) [HTTP_GET] = (h)
 #define POST(h) [HTTP_POST] = (h)
 #define PUT(h) [HTTP_PUT] = (h)
+#define PATCH(h) [HTTP_PATCH] = (h)
 #define DELETE(h) [HTTP_DELETE] = (h)
 
 const struct route routes[] = {
@@ -19,10 +20,12 @@ const struct route routes[] = {
 	{"/api/v1/auth/logout-all", {POST(auth_logout_all)}},
 	{"/api/v1/users/me", {GET(user_me_get), PUT(user_me_update)}},
 	{"/api/v1/users/me/password", {POST(user_password_change)}},
+	{"/api/v1/users/me/preferences", {GET(user_prefs_get), PUT(user_prefs_update)}},
 	{"/api/v1/users", {GET(user_list)}},
 	{"/api/v1/users/{id}", {GET(user_get), DELETE(user_delete)}},
 	{"/api/v1/tasks", {GET(task_list), POST(task_create)}},
-	{"/api/v1/tasks/{id}", {GET(task_get), PUT(task_update), DELETE(task_delete)}},
+	{"/api/v1/tasks/stats", {GET(task_stats)}}, /* before {id}: the first match wins */
+	{"/api/v1/tasks/{id}", {GET(task_get), PUT(task_update), PATCH(task_update), DELETE(task_delete)}},
 	{"/api/v1/api-keys", {GET(api_key_list), POST(api_key_create)}},
 	{"/api/v1/api-keys/{id}", {DELETE(api_key_delete)}},
 	{NULL, {0}},

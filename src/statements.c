@@ -34,31 +34,252 @@
 #define LOCKED_SECONDS(name)                                                                         \
 	"(SELECT ceil(extract(epoch FROM f.locked_until - now()))::bigint FROM login_failures f "       \
 	"WHERE f.username = " name " AND f.locked_until > now())"
+#define TASK_VISIBLE "(SELECT true FROM tasks t WHERE t.id = $2::bigint AND c.is_active " \
+	"AND (t.owner_id = c.id OR c.role = 'admin'))"
+/* The status after an update: status given ($7/$8), or is_completed given ($9/$10). */
+#define TASK_NEW_STATUS "(CASE WHEN $7::bool THEN $8::text " \
+	"WHEN $9::bool AND $10::bool THEN 'completed' " \
+	"WHEN $9::bool AND t.status = 'completed' THEN 'todo' ELSE t.status END)"
 
-/*
- * A page of tasks ($2 limit, $3 offset) with the total count, in one round trip.
- * - Users see their own tasks, admins all: two branches gated by the caller's role
- *   (one-time filters), each with its own index.
- * - The user branch says owner_id BETWEEN c.id AND c.id, not "=": with an equality
- *   the planner drops owner_id from the ordering and may walk the primary key in id
- *   order filtering by owner, which reads the whole table for a user whose tasks are
- *   recent. The range keeps (owner_id[, status], id) the only ordered path.
- * - The count is a MATERIALIZED CTE so it runs once, not once per returned row.
+#define PREFS_COLS "coalesce(p.default_page_size, " PREF_DEFAULT_PAGE_SIZE "), " \
+	"coalesce(p.default_sort, '" PREF_DEFAULT_SORT "'), coalesce(p.timezone, '" PREF_DEFAULT_TIMEZONE "'), " \
+	"coalesce(p.notify_task_created, true), coalesce(p.notify_task_completed, true), " \
+	"coalesce(p.notify_due_soon, true)"
+
+#define IDEM_TTL "24 hours"
+#define IDEM_STALE "60 seconds"
+
+/* ==== The task list ====
+ *
+ * One statement per sort key (both directions), and one for searches. A request runs
+ * the statement of its sort; without a sort (and cursor) it runs the one of `id`, which
+ * reads the caller's preferences in the same round trip: when the preferred sort is
+ * another, it returns that sort and no page, and the handler runs that sort's statement
+ * (a second round trip only for a caller who set a default_sort and sends no sort).
+ * A single statement for all 14 sorts was tried: PostgreSQL initialises every branch's
+ * expressions on each execution, and it cost 9 times the Part A list per call.
+ * Parameters, the same for all:
+ *   $1 caller  $2 sort (NULL: preference)  $3 limit (NULL: preference)  $4 skip
+ *   $5 owner_id  $6 status ranks  $7 priority ranks  $8 due_before  $9 due_after
+ *   $10 created_after  $11 created_before  $12 overdue  $13 q
+ *   cursor: $14 id, and the key: $15 a time, $16 a rank or $17 a title
+ * The CTE c settles the sort, the page size and whose tasks (target: the caller, an
+ * admin's owner_id, or NULL for an admin's view of everyone). Each direction is a branch
+ * gated by c (a one-time filter: the other never runs) that reads the (owner_id, key,
+ * id) index from the cursor on: keyset pagination, whose cost does not depend on the
+ * depth. Without a cursor the bounds fall back to the ends of the key's range. Searches
+ * (q) and an admin's view of everyone in another order than id read their rows another
+ * way (GIN, or the whole table) and sort them; the README says why.
  */
-#define USER_TASKS(filter) "c.is_active AND c.role <> 'admin' AND t.owner_id BETWEEN c.id AND c.id" filter
-#define ALL_TASKS(filter) "c.is_active AND c.role = 'admin'" filter
-#define TASK_LIST_SQL(filter, user_order)                                                   \
-	CALLER_CTE ", n AS MATERIALIZED (SELECT "                                              \
-	"(SELECT count(*) FROM tasks t WHERE " USER_TASKS(filter) ") + "                       \
-	"(SELECT count(*) FROM tasks t WHERE " ALL_TASKS(filter) ") AS total FROM c) "         \
-	"SELECT " CALLER_COLS ", n.total, " TASK_COLS("p") " FROM c CROSS JOIN n "             \
-	"LEFT JOIN LATERAL ("                                                                  \
-	"(SELECT t.* FROM tasks t WHERE " USER_TASKS(filter) " ORDER BY " user_order           \
-	" LIMIT $2::bigint + $3::bigint) "                                                     \
-	"UNION ALL "                                                                           \
-	"(SELECT t.* FROM tasks t WHERE " ALL_TASKS(filter) " ORDER BY t.id"                   \
-	" LIMIT $2::bigint + $3::bigint) "                                                     \
-	"ORDER BY id LIMIT $2::bigint OFFSET $3::bigint) p ON true ORDER BY p.id"
+#define MAXID "9223372036854775807"
+/* The filters on the columns of alias A; every sort index carries these columns. */
+#define LIST_FILTERS(a) \
+	"($6::smallint[] IS NULL OR " a ".status_rank = ANY ($6::smallint[])) " \
+	"AND ($7::smallint[] IS NULL OR " a ".priority_rank = ANY ($7::smallint[])) " \
+	"AND ($8::timestamptz IS NULL OR " a ".due_date < $8::timestamptz) " \
+	"AND ($9::timestamptz IS NULL OR " a ".due_date > $9::timestamptz) " \
+	"AND ($10::timestamptz IS NULL OR " a ".created_at > $10::timestamptz) " \
+	"AND ($11::timestamptz IS NULL OR " a ".created_at < $11::timestamptz) " \
+	"AND ($12::bool IS NULL OR (" a ".due_date IS NOT NULL AND " a ".due_date < now() " \
+	"     AND " a ".status_rank <> 2) = $12::bool)"
+#define LIST_SEARCH "t.search @@ websearch_to_tsquery('english', $13::text)"
+#define LIST_ROW TASK_COLS("t") ", t.status_rank, t.priority_rank"
+/* A page: skip rows (offset paging; 0 after a cursor), then one more than the page size. */
+#define LIST_PAGE "OFFSET c.skip LIMIT c.lim + 1"
+
+/* An index-ordered branch: the ids of a page (alias k) in their index's order, read by
+   an index-only scan (the filters' columns are in the index), then those rows. Reading
+   the index alone is what makes the planner keep to it whatever the owner's size. */
+#define INDEX_BRANCH(where, order) \
+	"(SELECT " LIST_ROW " FROM (SELECT k.id FROM tasks k WHERE " where " AND " LIST_FILTERS("k") \
+	" ORDER BY " order " " LIST_PAGE ") ids JOIN tasks t ON t.id = ids.id)"
+/* A branch whose rows are read another way (alias t) and sorted. */
+#define SORTED_BRANCH(where, order) \
+	"(SELECT " LIST_ROW " FROM tasks t WHERE " where " AND " LIST_FILTERS("t") " ORDER BY " order \
+	" " LIST_PAGE ")"
+
+/* The caller's (or one owner's) tasks in sort S. */
+#define OWNER(s) "c.sort = '" s "' AND c.target IS NOT NULL AND k.owner_id = c.target"
+/* Everyone's tasks (an admin) in sort S or -S. */
+#define EVERYONE(s) "c.target IS NULL AND c.sort IN ('" s "', '-" s "')"
+/* Keysets on key K after the cursor ($14 and CUR), or from the end of K's range (MIN, MAX). */
+#define ASC(k, cur, min) "(" k ", k.id) > (coalesce(" cur ", " min "), coalesce($14::bigint, 0))"
+#define DESC(k, cur, max) "(" k ", k.id) < (coalesce(" cur ", " max "), coalesce($14::bigint, " MAXID "))"
+/* The same for rows sorted after reading (alias t), in either direction. */
+#define SORTED_KEYSET(s, k, cur) "($14::bigint IS NULL OR CASE WHEN c.sort = '" s "' " \
+	"THEN (" k ", t.id) > (" cur ", $14::bigint) ELSE (" k ", t.id) < (" cur ", $14::bigint) END)"
+/* The order of sort S on key K (of alias A's columns), ties by id the same way. */
+#define KEY_ORDER(s, ka, a) \
+	"CASE WHEN c.sort = '" s "' THEN " ka " END, CASE WHEN c.sort = '-" s "' THEN " ka " END DESC, " \
+	"CASE WHEN c.sort = '-" s "' THEN " a ".id END DESC, " a ".id"
+
+/* total: from task_counts when only status and priority filter (plain), else counted. */
+#define COUNT_FROM_COUNTS(owner) \
+	"(SELECT coalesce(sum(k.n), 0) FROM task_counts k WHERE c.plain AND " owner \
+	" AND ($6::smallint[] IS NULL OR k.status_rank = ANY ($6::smallint[])) " \
+	" AND ($7::smallint[] IS NULL OR k.priority_rank = ANY ($7::smallint[])))"
+#define COUNT_ROWS(where) "(SELECT count(*) FROM tasks t WHERE " where " AND " LIST_FILTERS("t") ")"
+#define KEY_TOTAL \
+	COUNT_FROM_COUNTS("c.target IS NOT NULL AND k.owner_id = c.target") " + " \
+	COUNT_FROM_COUNTS("c.target IS NULL") " + " \
+	COUNT_ROWS("NOT c.plain AND c.target IS NOT NULL AND t.owner_id = c.target") " + " \
+	COUNT_ROWS("NOT c.plain AND c.target IS NULL")
+#define SEARCH_TOTAL \
+	COUNT_ROWS("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH) " + " \
+	COUNT_ROWS("c.target IS NULL AND " LIST_SEARCH)
+
+/* Columns: caller (3), ok (the request may see these tasks), sort, page size, total, then
+   the page's tasks (TASK_COLS), one more than the page size when there is a next page.
+   Only the branch of the request's sort and direction returns rows. */
+/* The caller (CALLER_CTE) with what the list needs of them; the query names it c. */
+#define TASK_LIST_SQL(BRANCHES, TOTAL, ORDER) \
+	CALLER_CTE ", l AS (SELECT c.id, c.role, c.is_active, " \
+	"  c.is_active AND (c.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = 'admin' THEN $5::bigint ELSE c.id END AS target, " \
+	"  coalesce($2::text, p.default_sort, '" PREF_DEFAULT_SORT "') AS sort, " \
+	"  coalesce($3::int, p.default_page_size, " PREF_DEFAULT_PAGE_SIZE ") AS lim, " \
+	"  $4::bigint AS skip, " \
+	"  ($8::timestamptz IS NULL AND $9::timestamptz IS NULL AND $10::timestamptz IS NULL " \
+	"   AND $11::timestamptz IS NULL AND $12::bool IS NULL AND $13::text IS NULL) AS plain, " \
+	"  $15::timestamptz AS cursor_time, $16::smallint AS cursor_rank, $17::text AS cursor_title " \
+	"  FROM c LEFT JOIN user_preferences p ON p.user_id = c.id) " \
+	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM l c " \
+	"CROSS JOIN LATERAL (SELECT CASE WHEN c.ok THEN " TOTAL " END AS total OFFSET 0) n " \
+	"LEFT JOIN LATERAL (SELECT * FROM (" BRANCHES ") b WHERE c.ok " \
+	"ORDER BY " ORDER("b") " LIMIT c.lim + 1) p ON true ORDER BY " ORDER("p")
+
+/* A sort key: the index-ordered branches of one owner's tasks, both directions, and
+   everyone's (by the primary key for id, else sorted). K is the key on alias k, KT the
+   same on t, CUR the cursor parameter holding it, MIN and MAX the ends of its range. */
+#define KEY_BRANCHES(s, K, KT, CUR, MIN, MAX) \
+	INDEX_BRANCH(OWNER(s) " AND " ASC(K, CUR, MIN), K ", k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-" s) " AND " DESC(K, CUR, MAX), K " DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE(s) " AND " SORTED_KEYSET(s, KT, CUR), KEY_ORDER(s, KT, "t"))
+
+/* Tasks without a due date sort last both ways: the key is the due date, or +infinity
+   ascending and -infinity descending (no real due date is infinite), with an index each;
+   the descending branch has its own key expression. */
+#define DUE_ASC(a) "coalesce(" a ".due_date, 'infinity'::timestamptz)"
+#define DUE_DESC(a) "coalesce(" a ".due_date, '-infinity'::timestamptz)"
+
+#define ID_ORDER(a) KEY_ORDER("id", a ".id", a)
+#define ID_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("id") " AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-id") " AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") " UNION ALL " \
+	/* everyone's tasks (an admin): the primary key */ \
+	INDEX_BRANCH("c.sort = 'id' AND c.target IS NULL AND k.id > coalesce($14::bigint, 0)", "k.id") \
+	" UNION ALL " \
+	INDEX_BRANCH("c.sort = '-id' AND c.target IS NULL AND k.id < coalesce($14::bigint, " MAXID ")", \
+		"k.id DESC"), KEY_TOTAL, ID_ORDER)
+
+#define CREATED_ORDER(a) KEY_ORDER("created_at", a ".created_at", a)
+#define CREATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("created_at", "k.created_at", "t.created_at", \
+	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, CREATED_ORDER)
+#define UPDATED_ORDER(a) KEY_ORDER("updated_at", a ".updated_at", a)
+#define UPDATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("updated_at", "k.updated_at", "t.updated_at", \
+	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, UPDATED_ORDER)
+#define PRIORITY_ORDER(a) KEY_ORDER("priority", a ".priority_rank", a)
+#define PRIORITY_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("priority", "k.priority_rank", "t.priority_rank", \
+	"$16::smallint", "-1", "99"), KEY_TOTAL, PRIORITY_ORDER)
+#define STATUS_ORDER(a) KEY_ORDER("status", a ".status_rank", a)
+#define STATUS_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("status", "k.status_rank", "t.status_rank", \
+	"$16::smallint", "-1", "99"), KEY_TOTAL, STATUS_ORDER)
+
+#define DUE_ORDER(a) \
+	"CASE WHEN c.sort = 'due_date' THEN " DUE_ASC(a) " END, " \
+	"CASE WHEN c.sort = '-due_date' THEN " DUE_DESC(a) " END DESC, " \
+	"CASE WHEN c.sort = '-due_date' THEN " a ".id END DESC, " a ".id"
+#define DUE_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("due_date") " AND " ASC(DUE_ASC("k"), "$15::timestamptz", "'-infinity'"), \
+		DUE_ASC("k") ", k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-due_date") " AND " DESC(DUE_DESC("k"), "$15::timestamptz", "'infinity'"), \
+		DUE_DESC("k") " DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE("due_date") " AND ($14::bigint IS NULL OR CASE WHEN c.sort = 'due_date' " \
+		"THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
+		"ELSE (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) END)", DUE_ORDER("t")), \
+	KEY_TOTAL, DUE_ORDER)
+
+/* title: no text is greater than every title, so descending splits on the cursor. */
+#define TITLE_ORDER(a) KEY_ORDER("title", a ".title", a)
+#define TITLE_LIST_SQL TASK_LIST_SQL( \
+	INDEX_BRANCH(OWNER("title") " AND " ASC("k.title", "$17::text", "''"), "k.title, k.id") \
+	" UNION ALL " \
+	INDEX_BRANCH(OWNER("-title") " AND $14::bigint IS NULL", "k.title DESC, k.id DESC") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-title") " AND (k.title, k.id) < ($17::text, $14::bigint)", \
+		"k.title DESC, k.id DESC") " UNION ALL " \
+	SORTED_BRANCH(EVERYONE("title") " AND " SORTED_KEYSET("title", "t.title", "$17::text"), \
+		TITLE_ORDER("t")), KEY_TOTAL, TITLE_ORDER)
+
+/* Searches: any sort, the matches read through GIN (owner and words) and sorted. */
+#define DYN_ORDER(a) \
+	"CASE WHEN c.sort = 'created_at' THEN " a ".created_at END, " \
+	"CASE WHEN c.sort = '-created_at' THEN " a ".created_at END DESC, " \
+	"CASE WHEN c.sort = 'updated_at' THEN " a ".updated_at END, " \
+	"CASE WHEN c.sort = '-updated_at' THEN " a ".updated_at END DESC, " \
+	"CASE WHEN c.sort = 'due_date' THEN " DUE_ASC(a) " END, " \
+	"CASE WHEN c.sort = '-due_date' THEN " DUE_DESC(a) " END DESC, " \
+	"CASE WHEN c.sort = 'priority' THEN " a ".priority_rank END, " \
+	"CASE WHEN c.sort = '-priority' THEN " a ".priority_rank END DESC, " \
+	"CASE WHEN c.sort = 'status' THEN " a ".status_rank END, " \
+	"CASE WHEN c.sort = '-status' THEN " a ".status_rank END DESC, " \
+	"CASE WHEN c.sort = 'title' THEN " a ".title END, " \
+	"CASE WHEN c.sort = '-title' THEN " a ".title END DESC, " \
+	"CASE WHEN c.sort LIKE '-%' THEN " a ".id END DESC, " a ".id"
+#define DYN_PAIR(s, k, cur) \
+	"WHEN '" s "' THEN (t." k ", t.id) > (" cur ", $14::bigint) " \
+	"WHEN '-" s "' THEN (t." k ", t.id) < (" cur ", $14::bigint) "
+#define DYN_KEYSET \
+	"($14::bigint IS NULL OR CASE c.sort " \
+	"WHEN 'id' THEN t.id > $14::bigint WHEN '-id' THEN t.id < $14::bigint " \
+	DYN_PAIR("created_at", "created_at", "$15::timestamptz") \
+	DYN_PAIR("updated_at", "updated_at", "$15::timestamptz") \
+	DYN_PAIR("priority", "priority_rank", "$16::smallint") \
+	DYN_PAIR("status", "status_rank", "$16::smallint") \
+	DYN_PAIR("title", "title", "$17::text") \
+	"WHEN 'due_date' THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
+	"WHEN '-due_date' THEN (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) " \
+	"END)"
+#define SEARCH_LIST_SQL TASK_LIST_SQL( \
+	SORTED_BRANCH("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH " AND " DYN_KEYSET, \
+		DYN_ORDER("t")) " UNION ALL " \
+	SORTED_BRANCH("c.target IS NULL AND " LIST_SEARCH " AND " DYN_KEYSET, DYN_ORDER("t")), \
+	SEARCH_TOTAL, DYN_ORDER)
+
+/* ==== Task statistics ====
+ * $1 caller, $2 owner_id (admins; NULL: the caller, or everyone for an admin). Counts by
+ * status and priority from task_counts; the time-dependent ones from the partial indexes
+ * on open tasks' due dates and completed tasks' completion times (a table scan for an
+ * admin's figures over everyone).
+ */
+#define STATS_COUNTS \
+	"coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE status_rank = 0), 0), " \
+	"coalesce(sum(n) FILTER (WHERE status_rank = 1), 0), " \
+	"coalesce(sum(n) FILTER (WHERE status_rank = 2), 0), " \
+	"coalesce(sum(n) FILTER (WHERE priority_rank = 0), 0), " \
+	"coalesce(sum(n) FILTER (WHERE priority_rank = 1), 0), " \
+	"coalesce(sum(n) FILTER (WHERE priority_rank = 2), 0)"
+#define STATS_OVERDUE "t.status <> 'completed' AND t.due_date < now()"
+#define STATS_DUE_SOON "t.status <> 'completed' AND t.due_date >= now() " \
+	"AND t.due_date < now() + interval '7 days'"
+#define STATS_DONE_RECENTLY "t.status = 'completed' AND t.completed_at >= now() - interval '7 days'"
+#define TASK_STATS_SQL \
+	CALLER_CTE ", s AS (SELECT c.id, c.role, c.is_active, " \
+	"  c.is_active AND (c.role = 'admin' OR $2::bigint IS NULL OR $2::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = 'admin' THEN $2::bigint ELSE c.id END AS target FROM c) " \
+	"SELECT " CALLER_COLS ", c.ok, k.*, r.* FROM s c " \
+	"LEFT JOIN LATERAL (SELECT " STATS_COUNTS " FROM (" \
+	"  SELECT status_rank, priority_rank, n FROM task_counts WHERE c.target IS NOT NULL " \
+	"    AND owner_id = c.target " \
+	"  UNION ALL SELECT status_rank, priority_rank, n FROM task_counts WHERE c.target IS NULL) x " \
+	"  WHERE c.ok) k ON true " \
+	"LEFT JOIN LATERAL (SELECT sum(o), sum(s), sum(d) FROM (" \
+	"  SELECT (SELECT count(*) FROM tasks t WHERE t.owner_id = c.target AND " STATS_OVERDUE ") AS o, " \
+	"    (SELECT count(*) FROM tasks t WHERE t.owner_id = c.target AND " STATS_DUE_SOON ") AS s, " \
+	"    (SELECT count(*) FROM tasks t WHERE t.owner_id = c.target AND " STATS_DONE_RECENTLY ") AS d " \
+	"  WHERE c.ok AND c.target IS NOT NULL " \
+	"  UNION ALL SELECT count(*) FILTER (WHERE " STATS_OVERDUE "), " \
+	"    count(*) FILTER (WHERE " STATS_DUE_SOON "), count(*) FILTER (WHERE " STATS_DONE_RECENTLY ") " \
+	"  FROM tasks t WHERE c.ok AND c.target IS NULL) y) r ON true"
 
 const struct statement statements[STMT_COUNT] = {
 	[STMT_CALLER] = {"caller", CALLER_CTE "SELECT " CALLER_COLS " FROM c", 1, 1},
@@ -111,41 +332,124 @@ const struct statement statements[STMT_COUNT] = {
 		2, 0},
 
 	[STMT_TASK_CREATE] = {"task_create",
-		CALLER_CTE ", t AS (INSERT INTO tasks (title, description, status, priority, due_date, owner_id) "
-		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id FROM c WHERE c.is_active "
+		CALLER_CTE ", t AS (INSERT INTO tasks (title, description, status, priority, due_date, owner_id, "
+		"completed_at) "
+		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id, "
+		"CASE WHEN $4::text = 'completed' THEN now() END FROM c WHERE c.is_active "
 		"RETURNING " TASK_COLS("tasks") ") "
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
 
-	[STMT_TASK_LIST] = {"task_list", TASK_LIST_SQL("", "t.owner_id, t.id"), 3, 1},
-	[STMT_TASK_LIST_STATUS] = {"task_list_status",
-		TASK_LIST_SQL(" AND t.status = $4::text", "t.owner_id, t.status, t.id"), 4, 1},
+	/* The task list: one statement per sort key, and one for searches (see above). */
+	[STMT_TASK_LIST] = {"task_list", ID_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_CREATED] = {"task_list_created_at", CREATED_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_UPDATED] = {"task_list_updated_at", UPDATED_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_DUE] = {"task_list_due_date", DUE_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_PRIORITY] = {"task_list_priority", PRIORITY_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_STATUS] = {"task_list_status", STATUS_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_TITLE] = {"task_list_title", TITLE_LIST_SQL, 17, 1},
+	[STMT_TASK_LIST_SEARCH] = {"task_list_search", SEARCH_LIST_SQL, 17, 1},
+
+	[STMT_TASK_STATS] = {"task_stats", TASK_STATS_SQL, 2, 1},
 
 	[STMT_TASK_GET] = {"task_get",
 		CALLER_CTE "SELECT " CALLER_COLS ", " TASK_COLS("t") " FROM c LEFT JOIN tasks t "
 		"ON t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = 'admin')",
 		2, 1},
 
+	/* $15: the versions If-Match names (NULL: no condition). The condition is part of the
+	   UPDATE, so of two updates of one version the second finds no row; the last column
+	   says whether the task is visible at all (412 rather than 404). */
 	[STMT_TASK_UPDATE] = {"task_update",
 		CALLER_CTE ", u AS (UPDATE tasks t SET "
 		"title = CASE WHEN $3::bool THEN $4::text ELSE t.title END, "
 		"description = CASE WHEN $5::bool THEN $6::text ELSE t.description END, "
-		"status = CASE WHEN $7::bool THEN $8::text "
-		"  WHEN $9::bool AND $10::bool THEN 'completed' "
-		"  WHEN $9::bool AND t.status = 'completed' THEN 'todo' ELSE t.status END, "
+		"status = " TASK_NEW_STATUS ", "
+		"completed_at = CASE WHEN " TASK_NEW_STATUS " <> 'completed' THEN NULL "
+		"  WHEN t.status = 'completed' THEN coalesce(t.completed_at, now()) ELSE now() END, "
 		"priority = CASE WHEN $11::bool THEN $12::text ELSE t.priority END, "
 		"due_date = CASE WHEN $13::bool THEN $14::timestamptz ELSE t.due_date END, "
-		"updated_at = now() "
+		"updated_at = now(), version = t.version + 1 "
 		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = 'admin') "
+		"AND ($15::bigint[] IS NULL OR t.version = ANY ($15::bigint[])) "
 		"RETURNING " TASK_COLS("t") ") "
-		"SELECT " CALLER_COLS ", u.* FROM c LEFT JOIN u ON true",
-		14, 0},
+		"SELECT " CALLER_COLS ", u.*, " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
+		15, 0},
 
 	[STMT_TASK_DELETE] = {"task_delete",
 		CALLER_CTE ", d AS (DELETE FROM tasks t USING c WHERE t.id = $2::bigint AND c.is_active "
-		"AND (t.owner_id = c.id OR c.role = 'admin') RETURNING t.id) "
-		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
-		2, 0},
+		"AND (t.owner_id = c.id OR c.role = 'admin') "
+		"AND ($3::bigint[] IS NULL OR t.version = ANY ($3::bigint[])) RETURNING t.id) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d), " TASK_VISIBLE " FROM c",
+		3, 0},
+
+	/* ==== Preferences ==== */
+
+	[STMT_PREFS_GET] = {"prefs_get",
+		CALLER_CTE "SELECT " CALLER_COLS ", " PREFS_COLS " FROM c "
+		"LEFT JOIN user_preferences p ON p.user_id = c.id",
+		1, 1},
+
+	/* Pairs ($2,$3) ... ($12,$13): "given" flag and value, as in task_update. The time zone
+	   must be one PostgreSQL knows; when it is not, nothing is written and tz_ok is false. */
+	[STMT_PREFS_UPDATE] = {"prefs_update",
+		CALLER_CTE ", z AS (SELECT NOT $6::bool OR $7::text IS NULL "
+		"  OR EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $7::text) AS tz_ok), "
+		"p AS (INSERT INTO user_preferences AS p (user_id, default_page_size, default_sort, timezone, "
+		"  notify_task_created, notify_task_completed, notify_due_soon) "
+		"  SELECT c.id, $3::smallint, $5::text, $7::text, $9::bool, $11::bool, $13::bool "
+		"  FROM c, z WHERE c.is_active AND z.tz_ok "
+		"  ON CONFLICT (user_id) DO UPDATE SET "
+		"  default_page_size = CASE WHEN $2::bool THEN EXCLUDED.default_page_size ELSE p.default_page_size END, "
+		"  default_sort = CASE WHEN $4::bool THEN EXCLUDED.default_sort ELSE p.default_sort END, "
+		"  timezone = CASE WHEN $6::bool THEN EXCLUDED.timezone ELSE p.timezone END, "
+		"  notify_task_created = CASE WHEN $8::bool THEN EXCLUDED.notify_task_created "
+		"    ELSE p.notify_task_created END, "
+		"  notify_task_completed = CASE WHEN $10::bool THEN EXCLUDED.notify_task_completed "
+		"    ELSE p.notify_task_completed END, "
+		"  notify_due_soon = CASE WHEN $12::bool THEN EXCLUDED.notify_due_soon ELSE p.notify_due_soon END, "
+		"  updated_at = now() RETURNING p.*) "
+		"SELECT " CALLER_COLS ", " PREFS_COLS ", z.tz_ok FROM c CROSS JOIN z LEFT JOIN p ON true",
+		13, 0},
+
+	/* ==== Idempotency keys ==== */
+
+	/* Reserves (user, key) for this attempt ($4) by inserting it 'in_flight', or takes over
+	   a row that expired, or an in-flight one of the same request left for a minute (its
+	   worker died). Otherwise returns the existing row as this statement's snapshot sees it:
+	   none at all means a concurrent request just reserved it. $1 NULL is the anonymous
+	   caller (user 0). The first column is the key's user. */
+	[STMT_IDEM_BEGIN] = {"idem_begin",
+		CALLER_CTE ", w AS (SELECT id, role, is_active FROM c "
+		"  UNION ALL SELECT 0, 'user', true WHERE $1::text[] IS NULL), "
+		"ins AS (INSERT INTO idempotency_keys AS k (user_id, key, request_hash, attempt, state, expires_at) "
+		"  SELECT w.id, $2::text, $3::bytea, $4::text, 'in_flight', now() + interval '" IDEM_TTL "' "
+		"  FROM w WHERE w.is_active "
+		"  ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, "
+		"  attempt = EXCLUDED.attempt, state = 'in_flight', status = NULL, body = NULL, "
+		"  created_at = now(), expires_at = EXCLUDED.expires_at "
+		"  WHERE k.expires_at <= now() OR (k.state = 'in_flight' "
+		"    AND k.created_at < now() - interval '" IDEM_STALE "' AND k.request_hash = EXCLUDED.request_hash) "
+		"  RETURNING 1) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM ins), e.request_hash = $3::bytea, e.state, "
+		"e.status, e.body FROM w c LEFT JOIN idempotency_keys e ON e.user_id = c.id AND e.key = $2::text "
+		"AND e.expires_at > now() AND NOT EXISTS (SELECT 1 FROM ins)",
+		4, 0},
+
+	/* Stores the answer of this attempt; also removes a few expired keys (a bounded share
+	   of the cleaning per request, none of it on a row another request holds). */
+	[STMT_IDEM_FINISH] = {"idem_finish",
+		"WITH old AS (SELECT user_id, key FROM idempotency_keys WHERE expires_at < now() "
+		"  ORDER BY expires_at LIMIT 20 FOR UPDATE SKIP LOCKED), "
+		"gc AS (DELETE FROM idempotency_keys k USING old WHERE k.user_id = old.user_id AND k.key = old.key) "
+		"UPDATE idempotency_keys SET state = 'completed', status = $4::int, body = $5::text "
+		"WHERE user_id = $1::bigint AND key = $2::text AND attempt = $3::text",
+		5, 0},
+
+	/* Gives the key up when the attempt failed on our side (5xx): a retry may run again. */
+	[STMT_IDEM_RELEASE] = {"idem_release",
+		"DELETE FROM idempotency_keys WHERE user_id = $1::bigint AND key = $2::text AND attempt = $3::text",
+		3, 0},
 
 	/* ==== Operations ==== */
 
@@ -153,11 +457,13 @@ const struct statement statements[STMT_COUNT] = {
 	[STMT_READY] = {"ready", "SELECT 1", 0, 1},
 
 	/* The business gauges of /metrics, read at most every TASKAPI_METRICS_REFRESH seconds per
-	   host: users, then tasks by status in the order of metrics_task_statuses. */
+	   host: users, then tasks by status in the order of metrics_task_statuses (from
+	   task_counts, kept by the tasks' triggers: a few rows per user, not every task). */
 	[STMT_METRICS_COUNTS] = {"metrics_counts",
 		"SELECT (SELECT count(*) FROM users), "
-		"count(*) FILTER (WHERE status = 'todo'), count(*) FILTER (WHERE status = 'in_progress'), "
-		"count(*) FILTER (WHERE status = 'completed') FROM tasks",
+		"coalesce(sum(n) FILTER (WHERE status_rank = 0), 0), "
+		"coalesce(sum(n) FILTER (WHERE status_rank = 1), 0), "
+		"coalesce(sum(n) FILTER (WHERE status_rank = 2), 0) FROM task_counts",
 		0, 1},
 
 	/* On the replica (READ_DATABASE_URL) only: in recovery, and the replay lag in seconds,

@@ -65,9 +65,9 @@ before=$(value "$series")
 req GET "/no/such/route/$(unique)"
 scrape
 check "an unknown path is counted under route=\"unmatched\"" test "$(($(value "$series") - before))" -eq 1
-series='http_requests_total{method="PATCH",route="/api/v1/tasks/{id}",status="405"}'
+series='http_requests_total{method="POST",route="/api/v1/tasks/{id}",status="405"}'
 before=$(value "$series")
-req PATCH /api/v1/tasks/5 '{}'
+req POST /api/v1/tasks/5 '{}'
 scrape
 check "a 405 is counted with its route and status" test "$(($(value "$series") - before))" -eq 1
 

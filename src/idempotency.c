@@ -1,0 +1,129 @@
+/*
+ * Idempotency-Key on POSTs that create something. The key is reserved first: a row
+ * (user, key) committed 'in_flight' before the work, so of two requests with one key
+ * only one does the work, whatever the timing (the primary key decides). The answer is
+ * then stored with the row, and a retry with the same key and body within 24 hours gets
+ * it back, marked Idempotent-Replayed: true, without anything created again.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "handlers.h"
+#include "log.h"
+
+#define KEY_MAX 255
+
+/* SHA-256 of what makes two requests "the same": method, path and body bytes, as a
+   bytea literal ("\x...") for the statement. */
+static void request_hash(const struct http_request *req, char out[2 + 64 + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	         EVP_DigestUpdate(ctx, req->method_name, strlen(req->method_name)) &&
+	         EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, req->path, strlen(req->path)) &&
+	         EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, req->body, req->body_len) &&
+	         EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		len = 0; /* an empty hash never equals a real one */
+	strcpy(out, "\\x");
+	for (unsigned int i = 0; i < len && i < 32; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* 422 unless the key is 1..255 visible ASCII characters. */
+static int key_or_reply(struct ctx *c, const char *key)
+{
+	size_t n = strlen(key);
+	int ok = n >= 1 && n <= KEY_MAX;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = key[i] > ' ' && key[i] < 0x7f;
+	if (ok)
+		return 0;
+	problems_add(&c->problems, "header", "Idempotency-Key", "value_error",
+	             "Value error, an idempotency key is 1 to %d visible ASCII characters", KEY_MAX);
+	reply_problems(c);
+	return -1;
+}
+
+int idempotency_begin_or_reply(struct ctx *c, const char *caller)
+{
+	const char *key = c->req->idempotency_key;
+	if (!key)
+		return 0;
+	if (key_or_reply(c, key) != 0)
+		return -1;
+	unsigned char raw[16];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+		log_error(NULL, "idempotency: no random bytes");
+		http_error(c->res, 500, "Internal server error");
+		return -1;
+	}
+	struct idempotency *k = &c->idem;
+	k->key = key;
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(k->attempt + 2 * i, 3, "%02x", raw[i]);
+	char hash[2 + 64 + 1];
+	request_hash(c->req, hash);
+
+	const char *params[] = {caller, key, hash, k->attempt};
+	PGresult *r = db_or_reply(c, STMT_IDEM_BEGIN, params);
+	if (!r)
+		return -1;
+	int answered = -1;
+	if (caller && caller_or_reply(c, r, 0) != 0) {
+		PQclear(r); /* 401/403 answered */
+		return -1;
+	}
+	/* The key's scope: the user the credential belongs to, or 0 (anonymous). */
+	snprintf(k->user, sizeof k->user, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "0");
+	if (PQgetvalue(r, 0, 3)[0] == '1') {
+		k->active = 1; /* ours: do the work */
+		answered = 0;
+	} else if (PQgetisnull(r, 0, 4)) {
+		/* Taken by a request this statement's snapshot cannot see yet: it just started. */
+		http_error(c->res, 409, "A request with this Idempotency-Key is already in progress");
+	} else if (PQgetvalue(r, 0, 4)[0] != 't') {
+		problems_add(&c->problems, "header", "Idempotency-Key", "value_error",
+		             "Value error, this idempotency key was used with another request body");
+		reply_problems(c);
+	} else if (strcmp(PQgetvalue(r, 0, 5), "completed") != 0) {
+		http_error(c->res, 409, "A request with this Idempotency-Key is already in progress");
+	} else {
+		c->res->status = atoi(PQgetvalue(r, 0, 6));
+		buf_reset(&c->res->body);
+		buf_append(&c->res->body, PQgetvalue(r, 0, 7), (size_t)PQgetlength(r, 0, 7));
+		http_header(c->res, "Idempotent-Replayed", "true");
+	}
+	PQclear(r);
+	return answered;
+}
+
+void idempotency_end(struct ctx *c)
+{
+	struct idempotency *k = &c->idem;
+	if (!k->active)
+		return;
+	k->active = 0;
+	char status[8];
+	snprintf(status, sizeof status, "%d", c->res->status);
+	PGresult *r = NULL;
+	if (c->res->status >= 500) {
+		/* Our failure, not the client's: give the key up so that a retry runs again. */
+		const char *params[] = {k->user, k->key, k->attempt};
+		if (db_run(STMT_IDEM_RELEASE, params, &r, NULL) != DB_OK)
+			log_error(NULL, "idempotency: could not release key %s of user %s", k->key, k->user);
+	} else {
+		const char *params[] = {k->user, k->key, k->attempt, status,
+		                        c->res->body.data ? c->res->body.data : ""};
+		if (db_run(STMT_IDEM_FINISH, params, &r, NULL) != DB_OK)
+			log_error(NULL, "idempotency: could not store the answer for key %s of user %s", k->key,
+			          k->user);
+	}
+	PQclear(r);
+}
