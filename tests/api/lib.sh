@@ -78,6 +78,17 @@ finish() {
 	exit 0
 }
 
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; fails
+# (status 1) once SECONDS have passed without success.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.2
+	done
+}
+
 # ---------------------------------------------------------------- requests
 
 req() {

@@ -21,15 +21,6 @@ served_by() {
 	cat "$CLUSTER_DIR"/hosts/h*/log/taskapi.log | grep -F "\"request_id\":\"$rid\"" |
 		grep -o '"db":"[a-z+]*"' | cut -d'"' -f4
 }
-# wait_for SECONDS COMMAND...: polls every 0.2 s.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.2
-	done
-}
 replica_delay() {
 	psql_replica "ALTER SYSTEM SET recovery_min_apply_delay = '$1'" && psql_replica "SELECT pg_reload_conf()" >/dev/null
 	wait_for 10 bash -c "[ \"\$(psql '$READ_DATABASE_URL' -qAtX -c 'SHOW recovery_min_apply_delay')\" = '$1' ]"

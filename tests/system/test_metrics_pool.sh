@@ -16,14 +16,6 @@ expected=${TASKAPI_WORKERS:-4}
 refresh=${TASKAPI_METRICS_REFRESH:-5}
 workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort; }
 worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
 scrape() { curl -s --max-time 10 "$BASE_URL/metrics" >"$_T/metrics"; }
 value() {
 	awk -v s="$1" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }' "$_T/metrics"

@@ -11,15 +11,6 @@ REPO=$(cd "$here/../.." && pwd)
 master=$(cat "$VAR_DIR/run/taskapi.pid")
 # The master's live children (a zombie is not a worker).
 workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort; }
-# wait_for SECONDS COMMAND...: polls the command every 0.1 s until it succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
-}
 worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 
 register_user U

@@ -85,14 +85,6 @@ scraped_twice() {
 	query 'count_over_time(up{job="taskapi"}[1m])' && [ "$(first_value)" -ge 2 ] 2>/dev/null
 }
 has_value() { query "$1" && [ -n "$(first_value)" ]; }
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.5
-	done
-}
 
 if wait_for 60 scraped_twice; then
 	ok "Prometheus scraped the pool at least twice"

@@ -89,14 +89,6 @@ caught_up() {
 	[ "$STATUS" = 200 ] &&
 		jq -e '.replica.status == "ok" and .replica.replay_lag_seconds == 0' >/dev/null <<<"$BODY"
 }
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.2
-	done
-}
 check "ready: the replica is ok with replay lag 0 when caught up" wait_for 20 caught_up
 expect_json '.status + " " + .database' "ready ok" "ready: the primary answers"
 
