@@ -27,6 +27,8 @@ cluster_cleanup() {
 	local d
 	for d in "$CLUSTER_WORK"/c*; do
 		[ -d "$d" ] && CLUSTER_DIR=$d "$REPO/scripts/cluster-down" >/dev/null 2>&1
+		# The Patroni hosts' files live in /var/tmp (CLUSTER_DB=patroni): $d/db points there.
+		[ -L "$d/db" ] && [ -z "${KEEP_CLUSTER_WORK:-}" ] && rm -rf "$(readlink "$d/db")"
 	done
 	[ -n "${KEEP_CLUSTER_WORK:-}" ] || rm -rf "$CLUSTER_WORK"
 	rm -rf "$_T"
