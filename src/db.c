@@ -18,7 +18,9 @@
 #include "metrics.h"
 
 #define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+/* The longest wait between connection attempts: also the most a worker adds, after a
+   failover, to the time until it writes to the new primary. */
+#define BACKOFF_MAX_MS 2000
 #define SKIP_MIN_MS 500 /* a lagging replica is asked again after this, doubling */
 #define SKIP_MAX_MS 5000
 /* A replica is given less time than the primary: the primary can answer instead.
@@ -361,8 +363,11 @@ static int replica_check(void)
 		replica_skip("is not in recovery (not a streaming replica)");
 		/* After a failover the standby it reached may be the new primary: connect again
 		   (after the backoff), so that a READ_DATABASE_URL listing every host with
-		   target_session_attrs=prefer-standby finds a standby that remains. */
+		   target_session_attrs=prefer-standby finds a standby that remains. And a
+		   promotion means there is a primary again: try it now, not after its backoff. */
 		link_lost(&replica);
+		if (!primary.conn)
+			primary.next_attempt_ms = 0;
 		return -1;
 	}
 	return 0;
@@ -428,10 +433,16 @@ enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char 
 	if (!s->read_only && db_replica_configured())
 		return run_write(id, params, res, constraint, &q->commit_lsn);
 	enum db_status st = run_on(&primary, id, params, res, constraint);
-	if (st == DB_UNAVAILABLE && q->reads_may_use_replica && s->read_only &&
-	    replica_stands_in(q->min_lsn) && run_on(&replica, id, params, res, constraint) == DB_OK) {
-		q->used = (q->used & ~DB_USED_PRIMARY) | DB_USED_REPLICA;
-		return DB_OK;
+	if (st == DB_UNAVAILABLE && q->reads_may_use_replica && s->read_only) {
+		if (replica_stands_in(q->min_lsn) &&
+		    run_on(&replica, id, params, res, constraint) == DB_OK) {
+			q->used = (q->used & ~DB_USED_PRIMARY) | DB_USED_REPLICA;
+			return DB_OK;
+		}
+		/* The replica may just have found itself promoted (replica_check): then the
+		   primary is there again, worth one more try at once. */
+		if (primary.next_attempt_ms == 0)
+			st = run_on(&primary, id, params, res, constraint);
 	}
 	if (st == DB_OK && primary_away) {
 		log_info("db: the primary answers again: reads follow READ_MAX_LAG_MS again");
