@@ -43,7 +43,9 @@ cluster_up() {
 	local name=$1
 	shift
 	export CLUSTER_DIR=$CLUSTER_WORK/c$name
-	if ! env "$@" CLUSTER_DIR="$CLUSTER_DIR" "$REPO/scripts/cluster-up" >"$CLUSTER_WORK/up-$name.log" 2>&1; then
+	# Load tests run without the balancer's rate limits (one client address sends it
+	# all); test_gateway.sh turns them on.
+	if ! env RATE_LIMIT=off "$@" CLUSTER_DIR="$CLUSTER_DIR" "$REPO/scripts/cluster-up" >"$CLUSTER_WORK/up-$name.log" 2>&1; then
 		fail "cluster-up $name ($*)" "$(tail -n 5 "$CLUSTER_WORK/up-$name.log")"
 		finish
 	fi

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Gateway parity (issue 16, point 5): the cluster balancer (nginx/cluster.conf.in) and
+# the per-service gateway (nginx/services.conf.in) carry the one-host template's edge.
+# For each, on a small cluster with the default rate limits, this runs the same edge
+# tests as the one-host stack (tests/api/test_security_headers.sh, test_hostile.sh,
+# test_request_id.sh: security headers and CSP, JSON error pages, request ids, hostile
+# input), then checks the rate limits (429 in JSON with Retry-After, per client address)
+# and that /metrics answers loopback only.
+# shellcheck source=tests/cluster/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# edge_tests LAYOUT HOST: the one-host edge tests against this gateway, their lines
+# prefixed. test_hostile.sh checks that no worker died: it is shown HOST's pool (the
+# one its requests reach) as a one-host stack's VAR_DIR.
+edge_tests() {
+	local t var=$CLUSTER_WORK/var-$1 h=$CLUSTER_DIR/hosts/h$2
+	mkdir -p "$var/run"
+	cp "$h/pool.pid" "$var/run/taskapi.pid"
+	printf 'BASE_URL=%q\nTASKAPI_LOG_FILE=%q\n' "$BASE_URL" "$h/log/taskapi.log" >"$var/run/env"
+	for t in test_security_headers test_hostile test_request_id; do
+		VAR_DIR=$var BASE_URL=$BASE_URL DATABASE_URL=$DATABASE_URL bash "$REPO/tests/api/$t.sh" 2>&1 |
+			sed "s/^\(not \)\{0,1\}ok - /&gateway $1: /"
+	done
+}
+# from ADDRESS METHOD PATH [BODY]: a request whose connection comes from ADDRESS
+# (all of 127/8 is local: each address is a client of its own for the limits).
+from() {
+	local addr=$1
+	shift
+	TOKEN='' req "$1" "$2" "${3-}" --interface "$addr"
+}
+
+for layout in shared services; do
+	# shared: one host takes every request; services: host 2 is the task pool.
+	if [[ $layout == shared ]]; then hosts=1 main=1; else hosts=2 main=2; fi
+	cluster_up "gw$layout" CLUSTER_LAYOUT="$layout" CLUSTER_HOSTS=$hosts AUTH_HOSTS=1 REPLICA=0 \
+		TASKAPI_WORKERS=2 BCRYPT_COST=4 RATE_LIMIT=on
+	edge_tests "$layout" "$main"
+
+	# The auth limit (5 r/s, burst 10): a flood of logins from one address gets 429.
+	c=127.0.0.$((70 + RANDOM % 50))
+	n429=0 body429='' retry=''
+	for k in $(seq 1 30); do
+		# A new name each time: the application's own throttle of failed logins per name
+		# must not be what answers 429.
+		from "$c" POST /api/v1/auth/login "{\"username\":\"nobody_${RANDOM}_$k\",\"password\":\"Wrong-Passw0rd\"}"
+		if [[ $STATUS == 429 ]]; then
+			n429=$((n429 + 1)) body429=$BODY retry=$(header_value retry-after)
+		fi
+	done
+	check "gateway $layout: a login flood from one address is limited ($n429 of 30 answered 429)" test "$n429" -gt 0
+	check "gateway $layout: the 429 is the API's JSON with Retry-After ($body429, Retry-After ${retry:-none})" \
+		test "$body429" = '{"detail":"Too Many Requests"}' -a -n "$retry"
+	from 127.0.0.$((130 + RANDOM % 50)) POST /api/v1/auth/login "{\"username\":\"nobody_$RANDOM\",\"password\":\"Wrong-Passw0rd\"}"
+	check "gateway $layout: another address is not limited by it (status $STATUS)" test "$STATUS" = 401
+	from "$c" GET /health
+	check "gateway $layout: the flooding address still reaches the API's other routes (status $STATUS)" test "$STATUS" = 200
+
+	# /metrics: loopback only; any other address gets the API's 404.
+	from 127.0.0.1 GET /metrics
+	check "gateway $layout: /metrics answers loopback (status $STATUS)" test "$STATUS" = 200
+	from "$c" GET /metrics
+	check "gateway $layout: /metrics from another address is the API's 404 ($STATUS $BODY)" \
+		test "$STATUS" = 404 -a "$BODY" = '{"detail":"Not Found"}'
+	cluster_down_verified
+done
+
+finish
