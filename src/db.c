@@ -390,10 +390,11 @@ static int replica_fits(uint64_t min_lsn)
 static int primary_away;
 static int replica_stands_in(uint64_t min_lsn)
 {
-	if (!db_replica_configured() || now_ms() < replica.next_attempt_ms)
+	if (!db_replica_configured() || clock_ms() < replica.next_attempt_ms)
 		return 0;
-	if ((rs.checked_ms == 0 || min_lsn > rs.replay_lsn || now_ms() - rs.checked_ms >= cfg.read_check_ms) &&
-	    replica_check() != 0)
+	int stale = rs.checked_ms == 0 || min_lsn > rs.replay_lsn ||
+	            clock_ms() - rs.checked_ms >= cfg.read_check_ms;
+	if (stale && replica_check() != 0)
 		return 0;
 	if (min_lsn > rs.replay_lsn)
 		return 0;
