@@ -25,9 +25,9 @@ t0=$(now_s)
 load_run "$out" "$dur" "$LOAD_TOKEN" lbfail
 at "$t_kill"
 t_a=$(now_s)
-pids=$(ip netns pids "$(lb_ns 1)")
+lb1_pids=$(ip netns pids "$(lb_ns 1)")
 # shellcheck disable=SC2086  # one pid a word
-kill -KILL $pids
+kill -KILL $lb1_pids
 ip -n "$(lb_ns 1)" link set eth0 down
 t_vip=''
 for _ in $(seq 1 200); do # bounded: ~20 s
@@ -50,7 +50,7 @@ disturbed=$(cat "$out"/thread-*.log | awk -v from="$t_a" '
 # (connection attempts in between fail and count as wrk's socket errors).
 gap=$(cat "$out"/thread-*.log | awk -v from="$t_a" '$2 >= from - 1 { print $2 }' | sort -n |
 	awk 'NR > 1 && $1 - prev > max { max = $1 - prev } { prev = $1 } END { printf "%.2f", max }')
-echo "# balancer failover: $(wc -w <<<"$pids") processes of balancer 1 killed and its link cut; the address on balancer 2 after $takeover s (keepalived: VRRP v3, advert_int 0.3 s)"
+echo "# balancer failover: $(wc -w <<<"$lb1_pids") processes of balancer 1 killed and its link cut; the address on balancer 2 after $takeover s (keepalived: VRRP v3, advert_int 0.3 s)"
 echo "# balancer failover: requests $sent, failed $bad, socket errors: ${errs:-none}; clients disturbed for $disturbed"
 echo "# balancer failover: longest time without any answer: $gap s (requests lost in flight: wrk's read errors; failed connection attempts: its connect/write errors)"
 check "balancer 2 took the virtual address over ($takeover s)" test -n "$t_vip"

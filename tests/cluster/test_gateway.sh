@@ -41,19 +41,21 @@ for layout in $layouts; do
 		TASKAPI_WORKERS=2 BCRYPT_COST=4 RATE_LIMIT=on
 	edge_tests "$layout" "$main"
 
-	# The auth limit (5 r/s, burst 10): 60 logins at once from one address get 429s.
-	# A new name each time: the application's own throttle of failed logins per name
-	# must not be what answers 429.
+	# The auth limit (5 r/s, burst 10): 60 logins in a row from one address, one curl on
+	# one kept connection (no process start between them), get 429s. A new name each
+	# time: the application's own throttle of failed logins per name must not be what
+	# answers 429.
 	c=127.0.0.$((70 + RANDOM % 50))
 	flood=$CLUSTER_WORK/flood-$layout
 	mkdir -p "$flood"
 	for k in $(seq 1 60); do
-		curl -s --max-time 30 --interface "$c" -o "$flood/$k.body" -D "$flood/$k.head" \
-			-H 'Content-Type: application/json' \
-			--data-binary "{\"username\":\"nobody_${RANDOM}_$k\",\"password\":\"Wrong-Passw0rd\"}" \
-			"$BASE_URL/api/v1/auth/login" &
-	done
-	wait
+		((k == 1)) || echo next
+		printf 'url = "%s/api/v1/auth/login"\nheader = "Content-Type: application/json"\n' "$BASE_URL"
+		printf 'data = "{\\"username\\":\\"nobody_%s_%s\\",\\"password\\":\\"Wrong-Passw0rd\\"}"\n' "$RANDOM" "$k"
+		printf 'output = "%s/%s.body"\ndump-header = "%s/%s.head"\n' "$flood" "$k" "$flood" "$k"
+		printf 'interface = "%s"\nmax-time = 30\nsilent\n' "$c"
+	done >"$flood/curl.cfg"
+	timeout 300 curl -K "$flood/curl.cfg"
 	n429=$(grep -l '^HTTP/1.1 429' "$flood"/*.head 2>/dev/null | wc -l)
 	one=$(grep -l '^HTTP/1.1 429' "$flood"/*.head 2>/dev/null | head -n 1)
 	body429=$( [ -n "$one" ] && cat "${one%.head}.body")
