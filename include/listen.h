@@ -34,6 +34,9 @@ int listen_open(const struct listen_addr *a, unsigned mode, uid_t owner, gid_t g
  * 1 when it did, 0 when not activated by systemd.
  */
 int listen_from_systemd(void);
+/* The connections waiting in fd's accept queue and the queue's limit (TCP or unix);
+   -1 when fd is not a listening socket or the kernel does not say. */
+int listen_queue(int fd, long *len, long *max);
 /* 1 when fd is a listening socket (SO_ACCEPTCONN). */
 int listen_is_listening(int fd);
 

@@ -2,7 +2,13 @@
 #include "listen.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +174,68 @@ int listen_is_listening(int fd)
 	int on = 0;
 	socklen_t len = sizeof on;
 	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+/* A unix listening socket's queue, from the kernel's sock_diag (what `ss -xl` shows). */
+static int unix_queue(int fd, long *len, long *max)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return -1;
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} q = {.h = {.nlmsg_len = sizeof q, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+	             .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	       .r = {.sdiag_family = AF_UNIX, .udiag_states = 1u << 10 /* TCP_LISTEN */,
+	             .udiag_show = UDIAG_SHOW_RQLEN}};
+	int found = -1;
+	if (send(nl, &q, sizeof q, 0) == (ssize_t)sizeof q) {
+		long buf[8192 / sizeof(long)];
+		ssize_t n;
+		while (found < 0 && (n = recv(nl, buf, sizeof buf, 0)) > 0) {
+			struct nlmsghdr *h = (struct nlmsghdr *)buf;
+			for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+				if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+					goto done;
+				struct unix_diag_msg *m = NLMSG_DATA(h);
+				if (m->udiag_ino != st.st_ino)
+					continue;
+				struct rtattr *a = (struct rtattr *)(m + 1);
+				size_t left = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
+				for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+					if (a->rta_type == UNIX_DIAG_RQLEN) {
+						struct unix_diag_rqlen *rq = RTA_DATA(a);
+						*len = rq->udiag_rqueue;
+						*max = rq->udiag_wqueue;
+						found = 0;
+					}
+				}
+			}
+		}
+	}
+done:
+	close(nl);
+	return found;
+}
+
+int listen_queue(int fd, long *len, long *max)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof sa;
+	if (!listen_is_listening(fd) || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)
+		return -1;
+	if (sa.ss_family == AF_UNIX)
+		return unix_queue(fd, len, max);
+	/* A listening TCP socket reports its accept queue as unacked and the backlog as sacked. */
+	struct tcp_info ti;
+	socklen_t tl = sizeof ti;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) != 0)
+		return -1;
+	*len = ti.tcpi_unacked;
+	*max = ti.tcpi_sacked;
+	return 0;
 }

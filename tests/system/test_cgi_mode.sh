@@ -114,6 +114,8 @@ for _ in 1 2 3; do fcgi "127.0.0.1:$port" GET /health; done
 fcgi "127.0.0.1:$port" GET /metrics
 n=$(sed -n 's/^http_requests_total{method="GET",route="\/health",status="200"} \([0-9]*\)$/\1/p' <<<"$BODY")
 check "without a master the worker exports its own metrics (/health counted $n times, want 4)" test "${n:-0}" -eq 4
+check "... and counts itself in workers_alive (an alert on workers_alive == 0 stays quiet)" \
+	grep -qx 'workers_alive 1' <<<"$BODY"
 
 # ---- systemd socket activation: the socket at fd 3, LISTEN_PID the process itself
 port=$("$repo/scripts/free-port")
