@@ -10,6 +10,8 @@
  *   taskapi explain list|stats USER_ID [QUERY]
  *                    EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or
  *                    /tasks/stats?QUERY) runs for that user, as a worker plans it
+ *   taskapi routes   the route table: one line per path, "METHODS<TAB>PATH" (the API
+ *                    document's contract test compares it with docs/openapi.yaml)
  *   taskapi version
  */
 #include <fcgiapp.h>
@@ -25,6 +27,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "handlers.h"
 #include "log.h"
 #include "query.h"
 #include "server.h"
@@ -33,8 +36,19 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | sql NAME | "
-	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | version\n");
+	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | routes | version\n");
 	return 2;
+}
+
+/* The methods are the route table's (HEAD answers wherever GET does and is left out). */
+static int print_routes(void)
+{
+	for (int i = 0; i < routes_count; i++) {
+		char allow[64];
+		router_allow(&routes[i], allow, sizeof allow);
+		printf("%s\t%s\n", allow, routes[i].pattern);
+	}
+	return 0;
 }
 
 static int print_sql(const char *name)
@@ -135,6 +149,8 @@ int main(int argc, char **argv)
 		return argc == 3 ? print_sql(argv[2]) : usage();
 	if (strcmp(cmd, "hash-rate") == 0)
 		return hash_rate(argc > 2 ? atoi(argv[2]) : 12, argc > 3 ? atof(argv[3]) : 3.0);
+	if (strcmp(cmd, "routes") == 0)
+		return print_routes();
 	if (strcmp(cmd, "version") == 0) {
 		printf("taskapi %s\n", TASKAPI_BUILD_ID);
 		return 0;
