@@ -63,7 +63,7 @@ async function axe(page, screen) {
     bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`).join('; '));
 }
 
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (page, name, fullPage = true) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, timeout: 60000 });
 
 const browser = await launch();
 const consoleErrors = [];
@@ -298,10 +298,8 @@ try {
     await A.keyboard.press('Enter');
     await A.getByRole('heading', { level: 1, name: 'Tasks' }).waitFor();
     await A.locator('.page-info', { hasText: '2 tasks' }).waitFor();
-    const titles = [...(await A.locator('li.task h3').allTextContents())];
-    await A.getByRole('button', { name: 'Next page' }).click();
-    await A.locator('.page-info', { hasText: 'Page 2 of 2' }).waitFor().catch(() => {});
-    return titles.includes('Write the report') && !titles.includes('Buy oat milk');
+    const titles = (await A.locator('li.task h3').allTextContents()).sort().join();
+    return titles === 'Plan the trip,Write the report';
   });
 
   await step('a phone-sized screen: no sideways scrolling', async () => {
@@ -340,15 +338,15 @@ try {
   await step('/docs renders Swagger UI with the API\'s title', async () => {
     await A.goto(`${B}/docs`, { timeout: 90000, waitUntil: 'domcontentloaded' });
     const title = await A.locator('.swagger-ui .info .title').textContent({ timeout: 60000 });
-    await A.locator('.opblock').first().waitFor();
-    await shot(A, '09-swagger');
+    await A.locator('.opblock').first().waitFor({ timeout: 60000 });
+    await shot(A, '09-swagger', false);
     return title.startsWith('Task Management API');
   });
   await step('/redoc renders ReDoc', async () => {
     await A.goto(`${B}/redoc`, { timeout: 90000, waitUntil: 'domcontentloaded' });
     await A.locator('.api-content h1', { hasText: 'Task Management API' }).waitFor({ timeout: 60000 });
-    await A.getByRole('menuitem', { name: /Tasks/ }).first().waitFor();
-    await shot(A, '10-redoc');
+    await A.getByRole('menuitem', { name: /Tasks/ }).first().waitFor({ timeout: 60000 });
+    await shot(A, '10-redoc', false);
   });
 } catch (e) {
   ok(false, 'the browser run', String(e.message || e).split('\n')[0]);

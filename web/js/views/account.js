@@ -115,7 +115,7 @@ export async function keysView(main) {
     h('p', 'Keys let scripts use the API as you: send one as ', h('code', 'X-API-Key: tak_…'), '.'),
     h('section', { 'aria-labelledby': 'nk' }, h('h2', { id: 'nk' }, 'New key'), form, shown),
     h('section', { 'aria-labelledby': 'yk' }, h('h2', { id: 'yk' }, 'Your keys'),
-      h('div.scroll', h('table', h('thead', h('tr', ...['Name', 'Prefix', 'Created', 'Last used', 'Expires', h('span.sr', 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), table))));
+      h('div.scroll', { tabindex: '0', role: 'region', 'aria-label': 'Your keys' }, h('table', h('thead', h('tr', ...['Name', 'Prefix', 'Created', 'Last used', 'Expires', h('span.sr', 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), table))));
   await load();
 }
 
@@ -143,7 +143,7 @@ export async function adminView(main) {
   }
   const tz = prefs.timezone;
   const { data } = await get('/api/v1/users/?limit=1000');
-  main.append(h('div.scroll', h('table.users',
+  main.append(h('div.scroll', { tabindex: '0', role: 'region', 'aria-label': 'All users' }, h('table.users',
     h('caption', `${data.length} user${data.length === 1 ? '' : 's'}`),
     h('thead', h('tr', ...['Id', 'Username', 'Email', 'Name', 'Role', 'Active', 'Created'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', ...data.map((u) => h('tr',
