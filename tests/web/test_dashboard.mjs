@@ -201,9 +201,12 @@ try {
     await shot(A, '03-conflict-412');
     const text = await msg.textContent();
     await formA.getByRole('button', { name: 'Load the current version' }).click();
-    const reloaded = await A.locator('li form.task-form').getByLabel('Description').inputValue();
+    // The form is rebuilt from the task as it is now (the second tab's description).
+    const reloaded = await A.waitForFunction(() => document.querySelector('li form.task-form textarea[name="description"]')?.value === 'Changed in the second tab')
+      .then(() => true, () => false);
     await A.locator('li form.task-form').getByRole('button', { name: 'Cancel' }).click();
-    return /changed elsewhere/.test(text) && reloaded === 'Changed in the second tab';
+    if (!/changed elsewhere/.test(text)) throw new Error(`message: ${text}`);
+    if (!reloaded) throw new Error('the current version was not loaded into the form');
   });
   await axe(A, 'tasks with the 412 message');
 
