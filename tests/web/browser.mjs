@@ -23,13 +23,16 @@ export async function launch() {
   };
   context.on('page', (p) => watch(p, 'page'));
   for (const p of context.pages()) watch(p, 'page');
+  const close = async () => {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  };
+  // Stopped by a timeout or ^C: the browser and its profile go too.
+  for (const sig of ['SIGTERM', 'SIGINT']) process.once(sig, () => close().finally(() => process.exit(130)));
   return {
     context,
     errors,
     watch,
-    async close() {
-      await context.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
