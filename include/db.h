@@ -86,10 +86,9 @@ enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res
 void db_close(void);
 /*
  * The current request's deadline: no statement is started after deadline_ms (monotonic
- * milliseconds, see db_now_ms); 0 for none (between requests).
+ * milliseconds, clock_ms); 0 for none (between requests).
  */
 void db_set_deadline(long long deadline_ms);
-long long db_now_ms(void);
 
 /*
  * What one request asks of the database and learns from it. Read routing: a read-only
