@@ -118,7 +118,7 @@ through() {
 		"$REPO/scripts/smoke" "$base" >"$out" 2>&1
 		rc=$?
 		count_lines "$label: smoke: " <"$out"
-		((rc == 0)) || grep -q '^not ok' "$out" || hfail "$label: scripts/smoke exited $rc"
+		((rc == 0)) || grep -qE '^(not ok|FAIL) - ' "$out" || hfail "$label: scripts/smoke exited $rc"
 	fi
 	if [ -n "${HOSTING_FULL:-}" ]; then
 		BASE_URL=$base bash "$REPO/tests/api/test_errors.sh" >"$out" 2>&1
@@ -150,6 +150,7 @@ count_lines() {
 		case $line in
 		'ok - '*) hok "$1${line#ok - }" ;;
 		'not ok - '*) hfail "$1${line#not ok - }" ;;
+		'FAIL - '*) hfail "$1${line#FAIL - }" ;;  # scripts/smoke's word for it
 		esac
 	done
 }
