@@ -326,7 +326,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "check-config: %s\n", err);
 			return 1;
 		}
-		return server_refuse("%s", err);
+		server_refuse("%s", err);
+		/* 78 tells a process manager not to retry; the one-shot commands keep status 1 */
+		return strcmp(cmd, "serve") == 0 || strcmp(cmd, "worker") == 0 ? EXIT_CONFIG : 1;
 	}
 	if (strcmp(cmd, "check-config") == 0)
 		return check_config();
