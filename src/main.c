@@ -10,6 +10,9 @@
  *   taskapi explain list|stats USER_ID [QUERY]
  *                    EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or
  *                    /tasks/stats?QUERY) runs for that user, as a worker plans it
+ *   taskapi work     the job daemons' master (TASKAPI_JOB_WORKERS daemons, src/work.c)
+ *   taskapi work-daemon  one job daemon (the master execs these)
+ *   taskapi jobs list|show|retry|cancel|stats   the job queue, for operators
  *   taskapi version
  */
 #include <fcgiapp.h>
@@ -25,6 +28,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "jobs.h"
 #include "log.h"
 #include "query.h"
 #include "server.h"
@@ -33,7 +37,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | sql NAME | "
-	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | version\n");
+	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | work | "
+	                "jobs list|show|retry|cancel|stats | version\n");
 	return 2;
 }
 
@@ -150,13 +155,18 @@ int main(int argc, char **argv)
 		return cli_user_create(argc - 3, argv + 3);
 	if (strcmp(cmd, "explain") == 0)
 		return explain(argc, argv);
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0)
+	if (strcmp(cmd, "jobs") == 0)
+		return jobs_cli(argc - 2, argv + 2);
+	int work = strcmp(cmd, "work") == 0, daemon = strcmp(cmd, "work-daemon") == 0;
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0 && !work && !daemon)
 		return usage();
 	log_set_level((enum log_level)cfg.log_level);
 	if (log_open(cfg.log_file) != 0)
 		fprintf(stderr, "taskapi: cannot open log file %s; logging to stderr\n", cfg.log_file);
 	if (strcmp(cmd, "worker") == 0)
 		return worker_run();
+	if (daemon)
+		return work_daemon_run();
 
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -165,6 +175,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self[n] = '\0';
+	if (work)
+		return work_master_run(self);
 	if (listen_socket() != 0)
 		return 1;
 	return master_run(self);

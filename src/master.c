@@ -33,6 +33,7 @@ static volatile sig_atomic_t got_term, got_hup;
 static struct slot *slots;
 static int nslots;
 static const char *self_path;
+static const char *child_cmd; /* "worker" for the pool, "work-daemon" for the job daemons */
 
 static void on_signal(int sig)
 {
@@ -64,7 +65,7 @@ static pid_t spawn_worker(void)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		execl(self_path, self_path, "worker", (char *)NULL);
+		execl(self_path, self_path, child_cmd, (char *)NULL);
 		log_error(NULL, "master: exec %s: %s", self_path, strerror(errno));
 		_exit(127);
 	}
@@ -176,9 +177,11 @@ static void drain_all(void)
 	}
 }
 
-int master_run(const char *self)
+/* Supervises n children running `self cmd`; pool: the FastCGI pool (shared metrics). */
+static int supervise(const char *self, const char *cmd, int n, int pool)
 {
 	self_path = self;
+	child_cmd = cmd;
 	/* libldap (pulled in by libpq) links GnuTLS, whose constructor initializes it in
 	   every process: ~1 MB of resident memory per worker that no request uses. */
 	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
@@ -189,13 +192,13 @@ int master_run(const char *self)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	nslots = cfg.workers;
+	nslots = n;
 	slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots)
 		return 1;
-	if (metrics_create() != 0)
+	if (pool && metrics_create() != 0)
 		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
-	log_info("master: starting %d workers (build %s)", nslots, TASKAPI_BUILD_ID);
+	log_info("master: starting %d %ss (build %s)", nslots, cmd, TASKAPI_BUILD_ID);
 	for (int i = 0; i < nslots; i++)
 		fill_slot(&slots[i]);
 
@@ -213,7 +216,8 @@ int master_run(const char *self)
 				fill_slot(&slots[i]);
 			alive += slots[i].pid > 0;
 		}
-		metrics_workers_alive(alive);
+		if (pool)
+			metrics_workers_alive(alive);
 		sleep_ms(50);
 	}
 	log_info("master: draining");
@@ -221,4 +225,14 @@ int master_run(const char *self)
 	log_info("master: stopped");
 	free(slots);
 	return 0;
+}
+
+int master_run(const char *self)
+{
+	return supervise(self, "worker", cfg.workers, 1);
+}
+
+int master_run_children(const char *self, const char *cmd, int n)
+{
+	return supervise(self, cmd, n, 0);
 }

@@ -336,7 +336,10 @@ const struct statement statements[STMT_COUNT] = {
 		"completed_at) "
 		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id, "
 		"CASE WHEN $4::text = 'completed' THEN now() END FROM c WHERE c.is_active "
-		"RETURNING " TASK_COLS("tasks") ") "
+		"RETURNING " TASK_COLS("tasks") "), "
+		/* The notification job commits with the task, in the same round trip. */
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
+		"jsonb_build_object('event', 'task_created', 'task_id', t.id) FROM t) "
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
 
@@ -372,8 +375,17 @@ const struct statement statements[STMT_COUNT] = {
 		"updated_at = now(), version = t.version + 1 "
 		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = 'admin') "
 		"AND ($15::bigint[] IS NULL OR t.version = ANY ($15::bigint[])) "
-		"RETURNING " TASK_COLS("t") ") "
-		"SELECT " CALLER_COLS ", u.*, " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
+		"RETURNING " TASK_COLS("t") ", t.status = 'completed' AND t.completed_at = now() AS completed_now), "
+		/* Notification jobs, committed with the change: the task became completed (its
+		   completed_at is this transaction's), or got a due date other than the one the
+		   statement's snapshot holds (the sub-select reads the row as it was before). */
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
+		"jsonb_build_object('event', e.event, 'task_id', u.id) FROM u, LATERAL (VALUES "
+		"(CASE WHEN u.completed_now THEN 'task_completed' END), "
+		"(CASE WHEN $13::bool AND u.due_date IS NOT NULL AND u.due_date IS DISTINCT FROM "
+		"  (SELECT o.due_date FROM tasks o WHERE o.id = u.id) THEN 'task_due_date_set' END)) e (event) "
+		"WHERE e.event IS NOT NULL) "
+		"SELECT " CALLER_COLS ", " TASK_COLS("u") ", " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
 		15, 0},
 
 	[STMT_TASK_DELETE] = {"task_delete",

@@ -1,0 +1,472 @@
+/*
+ * `taskapi work`: the job daemons. A master (the pool's supervision code, src/master.c)
+ * keeps TASKAPI_JOB_WORKERS daemons running; each has one connection, LISTENs on
+ * JOBS_CHANNEL, and loops: put back expired leases, queue the periodic jobs (once per
+ * period across every daemon on every host, by unique key), claim a batch, work it,
+ * complete it in one statement, then wait for a NOTIFY or the poll interval.
+ * SIGTERM: the job under way finishes, the rest of the batch is released, then exit.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "jobs.h"
+#include "log.h"
+#include "server.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define RESCUE_EVERY_MS 1000
+#define PROBE_SLEEP_MAX_MS 600000
+
+enum job_outcome { JOB_DONE, JOB_FAILED, JOB_LOST };
+
+struct job {
+	const char *id;
+	const char *kind;
+	struct json_object *payload; /* owned by the caller of the handler */
+	int attempt;
+	int max_attempts;
+};
+
+struct daemon {
+	PGconn *conn;
+	char owner[160]; /* host/pid/random: names this process's leases */
+	struct jobs_config jc;
+	long long backoff_ms;
+	long long last_rescue_ms;
+	long long due_bucket;   /* the last period this daemon queued a due scan for */
+	long long prune_bucket;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps ms, cut short by SIGTERM. */
+static void nap(long long ms)
+{
+	long long until = now_ms() + ms;
+	while (!stopping && now_ms() < until) {
+		long long left = until - now_ms();
+		struct timespec ts = {0, (left > 50 ? 50 : left) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int lost(const struct daemon *d)
+{
+	return PQstatus(d->conn) != CONNECTION_OK;
+}
+
+/* ==== Job kinds ==== */
+
+static const char *payload_str(const struct job *j, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(j->payload, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static long long payload_int(const struct job *j, const char *key, long long def)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(j->payload, key, &v) || !json_object_is_type(v, json_type_int))
+		return def;
+	return json_object_get_int64(v);
+}
+
+/* Runs a statement whose result is not needed; JOB_LOST when the connection went. */
+static enum job_outcome run_effect(struct daemon *d, enum job_stmt id, const char *const *params,
+                                   char *err, size_t n)
+{
+	PGresult *r = jobs_run(d->conn, id, params);
+	if (r) {
+		PQclear(r);
+		return JOB_DONE;
+	}
+	if (lost(d))
+		return JOB_LOST;
+	snprintf(err, n, "%s: %s", job_statements[id].name, PQerrorMessage(d->conn));
+	return JOB_FAILED;
+}
+
+static enum job_outcome kind_noop(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	(void)d, (void)j, (void)err, (void)n;
+	return JOB_DONE;
+}
+
+/* The end-to-end check: {"key": K, "sleep_ms": N, "fail": "why"}. Every run is recorded;
+   the effect (a job_probes row per key) only when it does not fail. */
+static enum job_outcome kind_probe(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	long long sleep_ms = payload_int(j, "sleep_ms", 0);
+	if (sleep_ms > 0) {
+		struct timespec ts = {0, 0};
+		sleep_ms = sleep_ms > PROBE_SLEEP_MAX_MS ? PROBE_SLEEP_MAX_MS : sleep_ms;
+		ts.tv_sec = sleep_ms / 1000;
+		ts.tv_nsec = (sleep_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			; /* SIGTERM lets the job finish */
+	}
+	const char *key = payload_str(j, "key");
+	const char *fail = payload_str(j, "fail");
+	char attempt[16];
+	snprintf(attempt, sizeof attempt, "%d", j->attempt);
+	const char *params[] = {key ? key : j->id, j->id, attempt, d->owner};
+	if (fail) {
+		/* Record the run only (a key nobody uses), then fail as asked. */
+		char none[40];
+		snprintf(none, sizeof none, "failed:%s:%d", j->id, j->attempt);
+		params[0] = none;
+		enum job_outcome o = run_effect(d, JOB_PROBE, params, err, n);
+		if (o != JOB_DONE)
+			return o;
+		snprintf(err, n, "%s", fail);
+		return JOB_FAILED;
+	}
+	return run_effect(d, JOB_PROBE, params, err, n);
+}
+
+/* {"event": "task_created" | "task_completed" | "task_due_date_set", "task_id": N} */
+static enum job_outcome kind_notify(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	const char *event = payload_str(j, "event");
+	long long task = payload_int(j, "task_id", 0);
+	if (!event || task <= 0) {
+		snprintf(err, n, "payload needs event and task_id");
+		return JOB_FAILED;
+	}
+	char stask[24];
+	snprintf(stask, sizeof stask, "%lld", task);
+	const char *params[] = {j->id, event, stask};
+	return run_effect(d, JOB_NOTIFY, params, err, n);
+}
+
+static enum job_outcome kind_due_scan(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	(void)j;
+	PGresult *r = jobs_run(d->conn, JOB_DUE_SCAN, NULL);
+	if (!r) {
+		if (lost(d))
+			return JOB_LOST;
+		snprintf(err, n, "due scan: %s", PQerrorMessage(d->conn));
+		return JOB_FAILED;
+	}
+	log_info("work: due-soon scan recorded %s reminders", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return JOB_DONE;
+}
+
+static enum job_outcome kind_prune(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	(void)j;
+	char secs[16];
+	snprintf(secs, sizeof secs, "%d", d->jc.retention_seconds);
+	const char *params[] = {secs};
+	PGresult *r = jobs_run(d->conn, JOB_PRUNE, params);
+	if (!r) {
+		if (lost(d))
+			return JOB_LOST;
+		snprintf(err, n, "prune: %s", PQerrorMessage(d->conn));
+		return JOB_FAILED;
+	}
+	log_info("work: pruned %s finished jobs", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return JOB_DONE;
+}
+
+static const struct {
+	const char *kind;
+	enum job_outcome (*run)(struct daemon *d, const struct job *j, char *err, size_t n);
+} kinds[] = {
+	{"noop", kind_noop},
+	{"probe", kind_probe},
+	{"notify", kind_notify},
+	{"due_scan", kind_due_scan},
+	{"prune", kind_prune},
+};
+
+static enum job_outcome job_run(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (strcmp(kinds[i].kind, j->kind) == 0)
+			return kinds[i].run(d, j, err, n);
+	snprintf(err, n, "no handler for job kind %s", j->kind);
+	return JOB_FAILED;
+}
+
+/* ==== The queue ==== */
+
+static void disconnect(struct daemon *d)
+{
+	PQfinish(d->conn);
+	d->conn = NULL;
+	d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (d->backoff_ms > BACKOFF_MAX_MS)
+		d->backoff_ms = BACKOFF_MAX_MS;
+}
+
+/* Connects, prepares, LISTENs, and puts back whatever an earlier connection of this
+   daemon held (a job cannot be under way: this process works one at a time). */
+static int connect_db(struct daemon *d)
+{
+	char timeout[16];
+	snprintf(timeout, sizeof timeout, "%d", cfg.db_connect_timeout ? cfg.db_connect_timeout : 3);
+	const char *keys[] = {"gssencmode", "dbname", "connect_timeout", "application_name", NULL};
+	const char *values[] = {"disable", cfg.database_url, timeout, "taskapi-work", NULL};
+	d->conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		log_error(NULL, "work: connect: %s", PQerrorMessage(d->conn));
+		return -1;
+	}
+	if (jobs_prepare(d->conn) != 0)
+		return -1;
+	PGresult *r = PQexec(d->conn, "LISTEN " JOBS_CHANNEL);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	const char *params[] = {d->owner};
+	if (ok && (r = jobs_run(d->conn, JOB_RELEASE_OWNER, params)) != NULL) {
+		if (atoi(PQcmdTuples(r)) > 0)
+			log_warn("work: released %s jobs held before the connection was lost", PQcmdTuples(r));
+		PQclear(r);
+	} else {
+		ok = 0;
+	}
+	if (ok && d->backoff_ms)
+		log_info("work: connected again");
+	return ok ? 0 : -1;
+}
+
+/* Queues kind once per period across all daemons: the unique key names the period. */
+static int schedule(struct daemon *d, const char *kind, int period_s, long long *last)
+{
+	long long bucket = (long long)time(NULL) / period_s;
+	if (bucket == *last)
+		return 0;
+	char key[64];
+	snprintf(key, sizeof key, "%s:%lld", kind, bucket);
+	const char *params[] = {kind, "{}", key};
+	PGresult *r = jobs_run(d->conn, JOB_ENQUEUE_UNIQUE, params);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		log_debug("work: queued %s (%s)", kind, key);
+	PQclear(r);
+	*last = bucket;
+	return 0;
+}
+
+static int housekeeping(struct daemon *d)
+{
+	if (now_ms() - d->last_rescue_ms < RESCUE_EVERY_MS)
+		return 0;
+	d->last_rescue_ms = now_ms();
+	PGresult *r = jobs_run(d->conn, JOB_RESCUE, NULL);
+	if (!r)
+		return -1;
+	if (PQntuples(r) > 0)
+		log_warn("work: %d jobs whose lease expired are queued again", PQntuples(r));
+	PQclear(r);
+	if (schedule(d, "due_scan", d->jc.due_scan_seconds, &d->due_bucket) != 0 ||
+	    schedule(d, "prune", d->jc.prune_seconds, &d->prune_bucket) != 0)
+		return -1;
+	return 0;
+}
+
+/* ids of rows [from, to) of the claim as a PostgreSQL array literal. */
+static void id_array(struct buf *b, PGresult *claim, int from, int to)
+{
+	buf_reset(b);
+	buf_putc(b, '{');
+	for (int i = from; i < to; i++) {
+		if (i > from)
+			buf_putc(b, ',');
+		buf_puts(b, PQgetvalue(claim, i, 0));
+	}
+	buf_putc(b, '}');
+}
+
+static int ids_stmt(struct daemon *d, enum job_stmt id, struct buf *ids, const char *extra)
+{
+	const char *params[] = {ids->data, d->owner, extra};
+	PGresult *r = jobs_run(d->conn, id, params);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+static int record_failure(struct daemon *d, const struct job *j, const char *err)
+{
+	char base[16];
+	snprintf(base, sizeof base, "%d", d->jc.backoff_ms);
+	const char *params[] = {j->id, d->owner, err, base};
+	PGresult *r = jobs_run(d->conn, JOB_FAIL, params);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0)
+		log_error(NULL, "work: job %s (%s) is dead after %d attempts: %s", j->id, j->kind,
+		          j->attempt, err);
+	else if (PQntuples(r) == 1)
+		log_warn("work: job %s (%s) attempt %d failed, next at %s: %s", j->id, j->kind, j->attempt,
+		         PQgetvalue(r, 0, 1), err);
+	PQclear(r);
+	return 0;
+}
+
+/* Works the claimed rows; completes the done ones together. -1 when the connection is gone. */
+static int work_batch(struct daemon *d, PGresult *claim, struct buf *ids, struct buf *done)
+{
+	int n = PQntuples(claim), ndone = 0;
+	long long extended_ms = now_ms();
+	buf_reset(done);
+	buf_putc(done, '{');
+	for (int i = 0; i < n; i++) {
+		if (stopping) { /* the rest goes back untouched, for another daemon */
+			id_array(ids, claim, i, n);
+			if (ids_stmt(d, JOB_RELEASE, ids, NULL) != 0)
+				return -1;
+			break;
+		}
+		if (now_ms() - extended_ms > d->jc.lease_seconds * 500LL) {
+			char lease[16];
+			snprintf(lease, sizeof lease, "%d", d->jc.lease_seconds);
+			id_array(ids, claim, i, n);
+			if (ids_stmt(d, JOB_EXTEND, ids, lease) != 0)
+				return -1;
+			extended_ms = now_ms();
+		}
+		struct job j = {PQgetvalue(claim, i, 0), PQgetvalue(claim, i, 1),
+		                json_tokener_parse(PQgetvalue(claim, i, 2)), atoi(PQgetvalue(claim, i, 3)),
+		                atoi(PQgetvalue(claim, i, 4))};
+		char err[512] = "";
+		enum job_outcome o = j.payload ? job_run(d, &j, err, sizeof err) : JOB_FAILED;
+		if (!j.payload)
+			snprintf(err, sizeof err, "payload is not JSON");
+		json_object_put(j.payload);
+		if (o == JOB_LOST || (o == JOB_FAILED && record_failure(d, &j, err) != 0))
+			return -1;
+		if (o == JOB_DONE) {
+			if (ndone++)
+				buf_putc(done, ',');
+			buf_puts(done, j.id);
+		}
+	}
+	buf_putc(done, '}');
+	return ndone ? ids_stmt(d, JOB_COMPLETE, done, NULL) : 0;
+}
+
+/* Claims one batch and works it: the number claimed, or -1 when the connection is gone. */
+static int claim_and_work(struct daemon *d, struct buf *ids, struct buf *done)
+{
+	char batch[16], lease[16];
+	snprintf(batch, sizeof batch, "%d", d->jc.batch);
+	snprintf(lease, sizeof lease, "%d", d->jc.lease_seconds);
+	const char *params[] = {d->owner, batch, lease};
+	PGresult *claim = jobs_run(d->conn, JOB_CLAIM, params);
+	if (!claim)
+		return -1;
+	int n = PQntuples(claim);
+	int rc = n ? work_batch(d, claim, ids, done) : 0;
+	PQclear(claim);
+	return rc < 0 ? -1 : n;
+}
+
+/* Waits for a NOTIFY on the channel (or anything already received), at most ms. */
+static int wait_for_jobs(struct daemon *d, int ms)
+{
+	int woken = 0;
+	PGnotify *note;
+	while ((note = PQnotifies(d->conn)) != NULL) {
+		PQfreemem(note);
+		woken = 1;
+	}
+	if (woken)
+		return 0;
+	struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
+	if (poll(&p, 1, ms) > 0) {
+		if (!PQconsumeInput(d->conn))
+			return -1;
+		while ((note = PQnotifies(d->conn)) != NULL)
+			PQfreemem(note);
+	}
+	return lost(d) ? -1 : 0;
+}
+
+int work_daemon_run(void)
+{
+	struct daemon d = {0};
+	char err[256];
+	if (jobs_config_load(&d.jc, err, sizeof err) != 0) {
+		log_error(NULL, "work: refusing to start: %s", err);
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_term};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	char host[64] = "host";
+	gethostname(host, sizeof host - 1);
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	snprintf(d.owner, sizeof d.owner, "%s/%d/%08lx", host, (int)getpid(), (unsigned long)random());
+	log_info("work: daemon %s started (batch %d, lease %d s)", d.owner, d.jc.batch, d.jc.lease_seconds);
+
+	struct buf ids = {0}, done = {0};
+	while (!stopping) {
+		if (!d.conn && connect_db(&d) != 0) {
+			disconnect(&d);
+			nap(d.backoff_ms);
+			continue;
+		}
+		int n = housekeeping(&d) == 0 ? claim_and_work(&d, &ids, &done) : -1;
+		if (n >= 0 && n < d.jc.batch && !stopping && wait_for_jobs(&d, d.jc.poll_ms) != 0)
+			n = -1;
+		if (n < 0 && lost(&d)) {
+			log_error(NULL, "work: database connection lost; reconnecting");
+			disconnect(&d);
+			nap(d.backoff_ms);
+		} else if (n < 0) {
+			nap(d.jc.poll_ms); /* a statement failed on a good connection: do not spin */
+		} else {
+			d.backoff_ms = 0;
+		}
+	}
+	log_info("work: daemon %s stopped", d.owner);
+	PQfinish(d.conn);
+	buf_free(&ids);
+	buf_free(&done);
+	return 0;
+}
+
+int work_master_run(const char *self)
+{
+	struct jobs_config jc;
+	char err[256];
+	if (jobs_config_load(&jc, err, sizeof err) != 0) {
+		fprintf(stderr, "taskapi: refusing to start: %s\n", err);
+		return 1;
+	}
+	return master_run_children(self, "work-daemon", jc.daemons);
+}
