@@ -32,7 +32,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster clean format-check fuzz fuzz-build
+.PHONY: all asan unit deps run stop test test-cluster test-jobs clean format-check fuzz fuzz-build
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -87,6 +87,12 @@ test: deps
 # per-service pools, with the measured figures (`make test` runs a short version).
 test-cluster: deps
 	@scripts/test-cluster
+
+# The job queue's loss/duplication tests in full: 100,000 jobs, three PostgreSQL restarts
+# (`make test` runs them with 10,000 jobs and one restart).
+test-jobs: deps
+	@$(MAKE) -s all
+	@JOBS_FULL=1 tests/jobs/run
 
 format-check:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c
