@@ -91,6 +91,14 @@ void task_stats(struct ctx *c);
 void user_prefs_get(struct ctx *c);
 void user_prefs_update(struct ctx *c);
 
+/* ==== Notifications (src/handlers_notifications.c) ==== */
+void notification_list(struct ctx *c);
+void notification_read(struct ctx *c);
+void notification_read_all(struct ctx *c);
+#define NOTIF_COLS(t) t ".id, " t ".kind, " t ".task_id, " t ".title, " t ".message, " \
+	t ".created_at, " t ".read_at"
+#define NOTIF_NCOLS 7
+
 /* ==== Idempotency keys (src/idempotency.c) ==== */
 
 /*

@@ -622,4 +622,25 @@ const struct statement statements[STMT_COUNT] = {
 		"UPDATE api_keys SET last_used_at = now() WHERE prefix = $1::text "
 		"AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
 		1, 0},
+
+	/* ==== Notifications (recorded by the job daemons: src/work.c) ==== */
+	/* $2 unread only, $3 the cursor's last id (NULL: from the newest), $4 page size + 1. */
+	[STMT_NOTIF_LIST] = {"notif_list",
+		CALLER_CTE ", k AS (SELECT count(*) AS unread FROM notifications u, c "
+		"WHERE u.user_id = c.id AND u.read_at IS NULL) "
+		"SELECT " CALLER_COLS ", k.unread, " NOTIF_COLS("n") " FROM c CROSS JOIN k "
+		"LEFT JOIN LATERAL (SELECT * FROM notifications n WHERE n.user_id = c.id AND c.is_active "
+		"AND (NOT $2::bool OR n.read_at IS NULL) AND n.id < coalesce($3::bigint, " MAXID ") "
+		"ORDER BY n.id DESC LIMIT $4::int) n ON true ORDER BY n.id DESC",
+		4, 1},
+	[STMT_NOTIF_READ] = {"notif_read",
+		CALLER_CTE ", u AS (UPDATE notifications n SET read_at = coalesce(n.read_at, now()) FROM c "
+		"WHERE n.id = $2::bigint AND n.user_id = c.id AND c.is_active RETURNING n.*) "
+		"SELECT " CALLER_COLS ", " NOTIF_COLS("u") " FROM c LEFT JOIN u ON true",
+		2, 0},
+	[STMT_NOTIF_READ_ALL] = {"notif_read_all",
+		CALLER_CTE ", u AS (UPDATE notifications n SET read_at = now() FROM c "
+		"WHERE n.user_id = c.id AND c.is_active AND n.read_at IS NULL RETURNING 1) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM u) FROM c",
+		1, 0},
 };
