@@ -99,6 +99,15 @@ void notification_read_all(struct ctx *c);
 	t ".created_at, " t ".read_at"
 #define NOTIF_NCOLS 7
 
+/* ==== Reports (src/handlers_reports.c) ==== */
+void report_create(struct ctx *c);
+void report_generate(struct ctx *c);
+void report_get(struct ctx *c);
+void report_download(struct ctx *c);
+#define REPORT_COLS(t) t ".id, " t ".kind, " t ".status, " t ".filters::text, " t ".rows_done, " \
+	t ".rows_total, " t ".bytes, " t ".summary::text, " t ".error, " t ".created_at, " \
+	t ".finished_at, " t ".expires_at, " t ".chunks"
+
 /* ==== Idempotency keys (src/idempotency.c) ==== */
 
 /*

@@ -27,6 +27,11 @@ enum job_stmt {
 	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id: the notification, once */
 	JOB_DUE_SCAN,       /* reminders for open tasks due within 24 hours, once per due date */
 	JOB_PROBE,          /* $1 key, $2 job id, $3 attempt, $4 owner: the probe's effect */
+	JOB_REPORT_START,   /* $1 report id: running, counted, earlier chunks gone, header row */
+	JOB_REPORT_CHUNK,   /* $1 report id, $2 seq, $3 after task id, $4 rows: one CSV chunk */
+	JOB_REPORT_SUMMARY, /* $1 report id: the counts, and done */
+	JOB_REPORT_FINISH,  /* $1 report id: done */
+	JOB_REPORT_FAIL,    /* $1 report id, $2 error: failed for good */
 	JOB_STMT_COUNT
 };
 

@@ -94,6 +94,11 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 		read_body(r, req, body);
 }
 
+static void put_out(void *out, const char *data, size_t len)
+{
+	FCGX_PutStr(data, (int)len, (FCGX_Stream *)out);
+}
+
 /* The head is built here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
 static void write_response(FCGX_Request *r, const struct http_request *req,
                            const struct http_response *res, struct buf *head)
@@ -106,7 +111,7 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 		buf_cat(head, "Content-Type: ",
 		        res->content_type ? res->content_type : "application/json; charset=utf-8",
 		        "\r\nContent-Length: ", NULL);
-		buf_put_int(head, (long long)res->body.len);
+		buf_put_int(head, res->stream ? res->stream_len : (long long)res->body.len);
 		buf_puts(head, "\r\n");
 	}
 	if (req->request_id)
@@ -114,7 +119,11 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 	buf_append(head, res->headers.data ? res->headers.data : "", res->headers.len);
 	buf_append(head, "\r\n", 2);
 	FCGX_PutStr(head->data, (int)head->len, r->out);
-	if (!res->no_body && req->method != HTTP_HEAD)
+	if (res->no_body || req->method == HTTP_HEAD)
+		return;
+	if (res->stream)
+		res->stream(res->stream_arg, put_out, r->out);
+	else
 		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
 }
 

@@ -18,6 +18,23 @@
 	"* interval '1 millisecond'"
 #define OUT_OF_ATTEMPTS "j.attempts >= j.max_attempts"
 
+/* The tasks a report covers, for report row r (filters validated by the API). */
+#define REPORT_TASKS "t.owner_id = r.target_id " \
+	"AND (r.filters->>'status' IS NULL OR t.status = r.filters->>'status') " \
+	"AND (r.filters->>'priority' IS NULL OR t.priority = r.filters->>'priority') " \
+	"AND (r.filters->>'due_before' IS NULL OR t.due_date < (r.filters->>'due_before')::timestamptz) " \
+	"AND (r.filters->>'due_after' IS NULL OR t.due_date > (r.filters->>'due_after')::timestamptz) " \
+	"AND (r.filters->>'created_after' IS NULL OR t.created_at > (r.filters->>'created_after')::timestamptz) " \
+	"AND (r.filters->>'created_before' IS NULL OR t.created_at < (r.filters->>'created_before')::timestamptz) "
+/* RFC 4180: every text field quoted, quotes doubled; lines end in CRLF; times RFC 3339 UTC. */
+#define CSV_TEXT(x) "'\"' || replace(coalesce(" x ", ''), '\"', '\"\"') || '\"'"
+#define CSV_TIME(x) "coalesce(to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+#define CSV_HEADER "id,title,description,status,priority,due_date,created_at,updated_at,completed_at\r\n"
+#define CSV_LINE "t.id || ',' || " CSV_TEXT("t.title") " || ',' || " CSV_TEXT("t.description") \
+	" || ',' || t.status || ',' || t.priority || ',' || " CSV_TIME("t.due_date") " || ',' || " \
+	CSV_TIME("t.created_at") " || ',' || " CSV_TIME("t.updated_at") " || ',' || " \
+	CSV_TIME("t.completed_at") " || E'\\r\\n'"
+
 const struct job_statement job_statements[JOB_STMT_COUNT] = {
 	[JOB_CLAIM] = {"job_claim",
 		"WITH picked AS (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
@@ -80,7 +97,9 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 	[JOB_PRUNE] = {"job_prune",
 		"WITH d AS (DELETE FROM jobs WHERE id IN (SELECT id FROM jobs "
 		"  WHERE state IN ('done', 'cancelled') "
-		"  AND finished_at < now() - $1::int * interval '1 second' LIMIT 50000) RETURNING 1) "
+		"  AND finished_at < now() - $1::int * interval '1 second' LIMIT 50000) RETURNING 1), "
+		"r AS (DELETE FROM reports WHERE id IN (SELECT id FROM reports WHERE expires_at < now() "
+		"  LIMIT 1000)) "
 		"SELECT count(*) FROM d",
 		1},
 	/* The owner's preference decides, read when the job runs (the latest choice wins). */
@@ -116,6 +135,50 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		"INSERT INTO job_probes (key, job_id) VALUES ($1::text, $2::bigint) "
 		"ON CONFLICT (key) DO NOTHING",
 		4},
+
+	/* ==== Reports ==== */
+	[JOB_REPORT_START] = {"job_report_start",
+		"WITH d AS (DELETE FROM report_chunks WHERE report_id = $1::bigint), "
+		"h AS (INSERT INTO report_chunks (report_id, seq, data) SELECT $1::bigint, 0, "
+		"  convert_to('" CSV_HEADER "', 'UTF8') FROM reports WHERE id = $1::bigint AND kind = 'tasks_csv') "
+		"UPDATE reports r SET status = 'running', rows_done = 0, bytes = 0, chunks = 0, error = NULL, "
+		"rows_total = (SELECT count(*) FROM tasks t WHERE " REPORT_TASKS ") "
+		"WHERE r.id = $1::bigint AND r.status IN ('queued', 'running') RETURNING r.kind, r.target_id",
+		1},
+	[JOB_REPORT_CHUNK] = {"job_report_chunk",
+		"WITH r AS (SELECT * FROM reports WHERE id = $1::bigint), "
+		"page AS (SELECT t.* FROM tasks t, r WHERE " REPORT_TASKS " AND t.id > $3::bigint "
+		"  ORDER BY t.id LIMIT $4::int), "
+		"ins AS (INSERT INTO report_chunks (report_id, seq, data) "
+		"  SELECT $1::bigint, $2::int, convert_to(string_agg(" CSV_LINE ", '' ORDER BY t.id), 'UTF8') "
+		"  FROM page t HAVING count(*) > 0 RETURNING octet_length(data) AS n), "
+		"upd AS (UPDATE reports SET rows_done = rows_done + (SELECT count(*) FROM page), "
+		"  bytes = bytes + coalesce((SELECT n FROM ins), 0) + CASE WHEN $2::int = 1 THEN "
+		"  octet_length('" CSV_HEADER "') ELSE 0 END, "
+		"  chunks = $2::int + CASE WHEN EXISTS (SELECT 1 FROM page) THEN 1 ELSE 0 END "
+		"  WHERE id = $1::bigint) "
+		"SELECT count(*), coalesce(max(id), 0) FROM page",
+		4},
+	[JOB_REPORT_SUMMARY] = {"job_report_summary",
+		"UPDATE reports r SET status = 'done', finished_at = now(), rows_done = s.total, summary = s.j "
+		"FROM (SELECT count(*) AS total, jsonb_build_object('total', count(*), "
+		"  'by_status', jsonb_build_object('todo', count(*) FILTER (WHERE t.status = 'todo'), "
+		"    'in_progress', count(*) FILTER (WHERE t.status = 'in_progress'), "
+		"    'completed', count(*) FILTER (WHERE t.status = 'completed')), "
+		"  'by_priority', jsonb_build_object('low', count(*) FILTER (WHERE t.priority = 'low'), "
+		"    'medium', count(*) FILTER (WHERE t.priority = 'medium'), "
+		"    'high', count(*) FILTER (WHERE t.priority = 'high')), "
+		"  'overdue', count(*) FILTER (WHERE t.due_date < now() AND t.status <> 'completed'), "
+		"  'with_due_date', count(t.due_date)) AS j "
+		"  FROM reports r, tasks t WHERE r.id = $1::bigint AND " REPORT_TASKS ") s "
+		"WHERE r.id = $1::bigint",
+		1},
+	[JOB_REPORT_FINISH] = {"job_report_finish",
+		"UPDATE reports SET status = 'done', finished_at = now() WHERE id = $1::bigint", 1},
+	[JOB_REPORT_FAIL] = {"job_report_fail",
+		"UPDATE reports SET status = 'failed', finished_at = now(), error = left($2::text, 500) "
+		"WHERE id = $1::bigint",
+		2},
 };
 
 int jobs_prepare(PGconn *conn)

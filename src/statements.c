@@ -643,4 +643,28 @@ const struct statement statements[STMT_COUNT] = {
 		"WHERE n.user_id = c.id AND c.is_active AND n.read_at IS NULL RETURNING 1) "
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM u) FROM c",
 		1, 0},
+
+	/* ==== Reports (made by the job daemons: src/work.c) ==== */
+	/* $2 kind, $3 filters (canonical JSON), $4 owner_id filter: the report and its job commit
+	   together; column 4 is NULL when refused, column 5 whether the owner_id was allowed. */
+	[STMT_REPORT_CREATE] = {"report_create",
+		CALLER_CTE ", r AS (INSERT INTO reports (owner_id, target_id, kind, filters) "
+		"SELECT c.id, coalesce($4::bigint, c.id), $2::text, $3::jsonb FROM c WHERE c.is_active "
+		"AND ($4::bigint IS NULL OR $4::bigint = c.id OR c.role = 'admin') RETURNING id), "
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'report', jsonb_build_object('report_id', r.id) "
+		"FROM r) "
+		"SELECT " CALLER_COLS ", r.id, ($4::bigint IS NULL OR $4::bigint = c.id OR c.role = 'admin') "
+		"FROM c LEFT JOIN r ON true",
+		4, 0},
+	/* The report if the caller made it (or is an admin) and it has not expired. On the
+	   primary: the daemon writes it, and a download must find every chunk it counts. */
+	[STMT_REPORT_GET] = {"report_get",
+		CALLER_CTE "SELECT " CALLER_COLS ", " REPORT_COLS("r") " FROM c LEFT JOIN reports r "
+		"ON r.id = $2::bigint AND c.is_active AND (r.owner_id = c.id OR c.role = 'admin') "
+		"AND r.expires_at > now()",
+		2, 0},
+	[STMT_REPORT_CHUNK] = {"report_chunk",
+		"SELECT convert_from(data, 'UTF8') FROM report_chunks WHERE report_id = $1::bigint "
+		"AND seq = $2::int",
+		2, 0},
 };

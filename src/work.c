@@ -27,7 +27,8 @@
 #define RESCUE_EVERY_MS 1000
 #define PROBE_SLEEP_MAX_MS 600000
 
-enum job_outcome { JOB_DONE, JOB_FAILED, JOB_LOST };
+/* JOB_GIVEN_BACK: stopped part way on SIGTERM; the job goes back to the queue unharmed. */
+enum job_outcome { JOB_DONE, JOB_FAILED, JOB_LOST, JOB_GIVEN_BACK };
 
 struct job {
 	const char *id;
@@ -79,6 +80,8 @@ static int lost(const struct daemon *d)
 }
 
 /* ==== Job kinds ==== */
+
+static void extend_lease(struct daemon *d, const char *job_id);
 
 static const char *payload_str(const struct job *j, const char *key)
 {
@@ -197,6 +200,64 @@ static enum job_outcome kind_prune(struct daemon *d, const struct job *j, char *
 	return JOB_DONE;
 }
 
+/* {"report_id": N}: a CSV in chunks of REPORT_CHUNK_ROWS tasks (keyset on the task id), or
+   the summary. All of it is made by PostgreSQL: the daemon holds one small row at a time.
+   Run again, it starts over (the earlier chunks are deleted). SIGTERM between chunks gives
+   the job back (JOB_GIVEN_BACK). */
+#define REPORT_CHUNK_ROWS 1000
+static enum job_outcome report_fail(struct daemon *d, const struct job *j, const char *rid,
+                                    char *err, size_t n)
+{
+	if (j->attempt >= j->max_attempts) {
+		const char *params[] = {rid, err};
+		PQclear(jobs_run(d->conn, JOB_REPORT_FAIL, params));
+	}
+	(void)n;
+	return lost(d) ? JOB_LOST : JOB_FAILED;
+}
+
+static enum job_outcome kind_report(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	long long id = payload_int(j, "report_id", 0);
+	char rid[24];
+	snprintf(rid, sizeof rid, "%lld", id);
+	const char *params[4] = {rid};
+	PGresult *r = jobs_run(d->conn, JOB_REPORT_START, params);
+	if (!r) {
+		snprintf(err, n, "report start: %s", PQerrorMessage(d->conn));
+		return report_fail(d, j, rid, err, n);
+	}
+	int csv = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "tasks_csv") == 0;
+	int found = PQntuples(r) == 1;
+	PQclear(r);
+	if (!found)
+		return JOB_DONE; /* deleted (expired, or its owner gone) or already finished */
+	if (!csv) {
+		enum job_outcome o = run_effect(d, JOB_REPORT_SUMMARY, params, err, n);
+		return o == JOB_FAILED ? report_fail(d, j, rid, err, n) : o;
+	}
+	char seq[16], after[24] = "0", rows[16];
+	snprintf(rows, sizeof rows, "%d", REPORT_CHUNK_ROWS);
+	for (int i = 1;; i++) {
+		snprintf(seq, sizeof seq, "%d", i);
+		const char *chunk[] = {rid, seq, after, rows};
+		if (!(r = jobs_run(d->conn, JOB_REPORT_CHUNK, chunk))) {
+			snprintf(err, n, "report chunk %d: %s", i, PQerrorMessage(d->conn));
+			return report_fail(d, j, rid, err, n);
+		}
+		long long got = atoll(PQgetvalue(r, 0, 0));
+		snprintf(after, sizeof after, "%s", PQgetvalue(r, 0, 1));
+		PQclear(r);
+		if (got < REPORT_CHUNK_ROWS)
+			break;
+		if (stopping)
+			return JOB_GIVEN_BACK;
+		extend_lease(d, j->id);
+	}
+	enum job_outcome o = run_effect(d, JOB_REPORT_FINISH, params, err, n);
+	return o == JOB_FAILED ? report_fail(d, j, rid, err, n) : o;
+}
+
 static const struct {
 	const char *kind;
 	enum job_outcome (*run)(struct daemon *d, const struct job *j, char *err, size_t n);
@@ -206,6 +267,7 @@ static const struct {
 	{"notify", kind_notify},
 	{"due_scan", kind_due_scan},
 	{"prune", kind_prune},
+	{"report", kind_report},
 };
 
 static enum job_outcome job_run(struct daemon *d, const struct job *j, char *err, size_t n)
@@ -295,6 +357,16 @@ static int housekeeping(struct daemon *d)
 	return 0;
 }
 
+/* A long job keeps its lease: one more lease period from now. */
+static void extend_lease(struct daemon *d, const char *job_id)
+{
+	char ids[32], lease[16];
+	snprintf(ids, sizeof ids, "{%s}", job_id);
+	snprintf(lease, sizeof lease, "%d", d->jc.lease_seconds);
+	const char *params[] = {ids, d->owner, lease};
+	PQclear(jobs_run(d->conn, JOB_EXTEND, params));
+}
+
 /* ids of rows [from, to) of the claim as a PostgreSQL array literal. */
 static void id_array(struct buf *b, PGresult *claim, int from, int to)
 {
@@ -366,6 +438,12 @@ static int work_batch(struct daemon *d, PGresult *claim, struct buf *ids, struct
 		json_object_put(j.payload);
 		if (o == JOB_LOST || (o == JOB_FAILED && record_failure(d, &j, err) != 0))
 			return -1;
+		if (o == JOB_GIVEN_BACK) { /* this one and the rest go back */
+			id_array(ids, claim, i, n);
+			if (ids_stmt(d, JOB_RELEASE, ids, NULL) != 0)
+				return -1;
+			break;
+		}
 		if (o == JOB_DONE) {
 			if (ndone++)
 				buf_putc(done, ',');
