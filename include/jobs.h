@@ -63,6 +63,10 @@ int jobs_prepare(PGconn *conn);
 /* Runs a queue statement; returns the result (the caller clears it) or NULL after logging. */
 PGresult *jobs_run(PGconn *conn, enum job_stmt id, const char *const *params);
 
+/* The queue's gauges in the Prometheus text format (read from PostgreSQL at each scrape). */
+struct buf;
+void jobs_metrics_render(struct buf *out);
+
 /* Runs the master of the job daemons (the master code of the pool) until SIGTERM. */
 int work_master_run(const char *self);
 /* One daemon: claims and works jobs until SIGTERM (the master execs these). */

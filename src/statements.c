@@ -667,4 +667,22 @@ const struct statement statements[STMT_COUNT] = {
 		"SELECT convert_from(data, 'UTF8') FROM report_chunks WHERE report_id = $1::bigint "
 		"AND seq = $2::int",
 		2, 0},
+
+	/* /metrics: the queue by state and kind (src/jobs_metrics.c). On the primary: a
+	   replica's view lags, and queue alerts must not. */
+	[STMT_JOB_METRICS] = {"job_metrics",
+		"SELECT 'depth', state, kind, count(*)::float8 FROM jobs GROUP BY state, kind "
+		"UNION ALL SELECT 'oldest', 'queued', kind, extract(epoch FROM now() - min(run_at))::float8 "
+		"FROM jobs WHERE state = 'queued' AND run_at <= now() GROUP BY kind "
+		"UNION ALL SELECT 'retrying', 'queued', kind, count(*)::float8 FROM jobs "
+		"WHERE state = 'queued' AND attempts > 0 GROUP BY kind "
+		"UNION ALL SELECT 'finished', '', kind, count(*)::float8 FROM jobs "
+		"WHERE state IN ('done', 'dead') AND finished_at > now() - interval '5 minutes' GROUP BY kind "
+		"UNION ALL SELECT 'attempts', '', kind, sum(attempts)::float8 FROM jobs "
+		"WHERE state IN ('done', 'dead') AND finished_at > now() - interval '5 minutes' GROUP BY kind "
+		"UNION ALL SELECT q, 'done', kind, percentile_cont(p) WITHIN GROUP "
+		"(ORDER BY extract(epoch FROM finished_at - started_at)) "
+		"FROM jobs, (VALUES ('p50', 0.5::float8), ('p99', 0.99)) v (q, p) "
+		"WHERE state = 'done' AND finished_at > now() - interval '5 minutes' GROUP BY q, p, kind",
+		0, 0},
 };

@@ -152,4 +152,17 @@ expect_json "[(.notifications | length), .unread_count] | tojson" "[0,0]" "nothi
 TOKEN=$P_TOKEN req GET "$N/read-all"
 expect_status 405 "GET /read-all is 405"
 
+# ---- the queue in /metrics (from loopback)
+TOKEN='' req GET /metrics
+expect_status 200 "/metrics from loopback"
+if grep -qE '^jobs_queue_depth\{state="done",kind="notify"\} [1-9][0-9]*$' <<<"$BODY" &&
+	grep -qE '^jobs_duration_p99_seconds\{kind="notify"\} [0-9.e-]+$' <<<"$BODY" &&
+	grep -q '^# TYPE jobs_oldest_queued_seconds gauge$' <<<"$BODY"; then
+	ok "/metrics: queue depth by state and kind, durations, oldest queued job"
+else fail "/metrics job gauges" "$(grep '^jobs' <<<"$BODY" | head -n 5)"; fi
+if command -v promtool >/dev/null; then
+	if out=$(promtool check metrics <<<"$BODY" 2>&1); then ok "/metrics with the job gauges passes promtool check metrics"
+	else fail "promtool check metrics" "$out"; fi
+fi
+
 finish
