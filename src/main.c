@@ -50,6 +50,12 @@ static int print_sql(const char *name)
 			return 0;
 		}
 	}
+	for (int i = 0; i < JOB_STMT_COUNT; i++) {
+		if (strcmp(job_statements[i].name, name) == 0) {
+			printf("%s\n", job_statements[i].sql);
+			return 0;
+		}
+	}
 	fprintf(stderr, "taskapi: no statement named %s\n", name);
 	return 1;
 }
