@@ -4,11 +4,11 @@
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
 
 CC      ?= cc
-PKGS    := json-c libjwt libpq libcrypto
+PKGS    := json-c libjwt libpq libcrypto libcurl
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) $(SAN_FLAGS) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq -lcrypto) -lcrypt
+LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq -lcrypto -lcurl) -lcrypt
 # The build id served by GET /health; `make BUILD_ID=x OUT=dir` builds a tagged copy apart.
 BUILD_ID ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CFLAGS  += -DTASKAPI_BUILD_ID='"$(BUILD_ID)"'

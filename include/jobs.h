@@ -24,8 +24,10 @@ enum job_stmt {
 	JOB_RESCUE,         /* expired leases back to queued (or dead when out of attempts) */
 	JOB_ENQUEUE_UNIQUE, /* $1 kind, $2 payload, $3 unique key: nothing if the key is taken */
 	JOB_PRUNE,          /* $1 retention seconds: done and cancelled jobs older than that */
-	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id: the notification, once */
-	JOB_DUE_SCAN,       /* reminders for open tasks due within 24 hours, once per due date */
+	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id, $4 email on: the notification, once */
+	JOB_DUE_SCAN,       /* $1 email on: reminders for tasks due within 24 hours, once per due date */
+	JOB_EMAIL_LOAD,     /* $1 notification id: recipient and text */
+	JOB_DELIVERY,       /* $1 notification, $2 job, $3 attempt, $4 ok, $5 detail: one attempt */
 	JOB_PROBE,          /* $1 key, $2 job id, $3 attempt, $4 owner: the probe's effect */
 	JOB_REPORT_START,   /* $1 report id: running, counted, earlier chunks gone, header row */
 	JOB_REPORT_CHUNK,   /* $1 report id, $2 seq, $3 after task id, $4 rows: one CSV chunk */
@@ -53,6 +55,9 @@ struct jobs_config {
 	int retention_seconds;  /* JOBS_RETENTION_SECONDS: done/cancelled jobs kept this long */
 	int due_scan_seconds;   /* JOBS_DUE_SCAN_SECONDS: how often the due-soon scan is queued */
 	int prune_seconds;      /* JOBS_PRUNE_SECONDS: how often pruning is queued */
+	const char *smtp_url;   /* SMTP_URL: the relay (smtp:// or smtps://); NULL: no email */
+	const char *smtp_from;  /* SMTP_FROM: the sender address */
+	int smtp_timeout_ms;    /* SMTP_TIMEOUT_MS: one delivery attempt, at most */
 };
 
 /* Reads the JOBS_* settings; on a refusal writes why to err and returns -1. */

@@ -89,3 +89,19 @@ CREATE TABLE job_probe_runs (
     at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX job_probe_runs_job_idx ON job_probe_runs (job_id);
+
+-- ==== Deliveries ====
+--
+-- Every attempt to deliver a notification outside the API (email through the SMTP relay
+-- of SMTP_URL), successful or not: at-least-once delivery, shown attempt by attempt.
+CREATE TABLE deliveries (
+    id              bigserial PRIMARY KEY,
+    notification_id bigint NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    channel         text NOT NULL CHECK (channel IN ('email')),
+    job_id          bigint NOT NULL,
+    attempt         integer NOT NULL,
+    ok              boolean NOT NULL,
+    detail          text NOT NULL,
+    at              timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX deliveries_notification_idx ON deliveries (notification_id, id);

@@ -35,6 +35,13 @@
 	CSV_TIME("t.created_at") " || ',' || " CSV_TIME("t.updated_at") " || ',' || " \
 	CSV_TIME("t.completed_at") " || E'\\r\\n'"
 
+/* With email on (flag), each new notification of CTE n gets its email job, in the same
+   statement: both commit or neither, and a rerun (n empty) queues nothing twice. 12
+   attempts: with the default 1 s backoff a relay may be away for about an hour. */
+#define EMAIL_JOBS(flag) "e AS (INSERT INTO jobs (kind, payload, unique_key, max_attempts) " \
+	"SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id, 12 FROM n " \
+	"WHERE " flag "::bool ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
+
 const struct job_statement job_statements[JOB_STMT_COUNT] = {
 	[JOB_CLAIM] = {"job_claim",
 		"WITH picked AS (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
@@ -104,7 +111,7 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		1},
 	/* The owner's preference decides, read when the job runs (the latest choice wins). */
 	[JOB_NOTIFY] = {"job_notify",
-		"INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
+		"WITH n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
 		"SELECT t.owner_id, $2::text, t.id, t.title, "
 		"CASE $2::text WHEN 'task_created' THEN 'Task created: ' || t.title "
 		"  WHEN 'task_completed' THEN 'Task completed: ' || t.title "
@@ -117,8 +124,9 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		"  WHEN 'task_completed' THEN coalesce(p.notify_task_completed, true) "
 		"  WHEN 'task_due_date_set' THEN t.due_date IS NOT NULL AND coalesce(p.notify_due_soon, true) "
 		"  ELSE false END "
-		"ON CONFLICT (event_key) DO NOTHING",
-		3},
+		"ON CONFLICT (event_key) DO NOTHING RETURNING id), "
+		EMAIL_JOBS("$4") "SELECT count(*) FROM n",
+		4},
 	[JOB_DUE_SCAN] = {"job_due_scan",
 		"WITH n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
 		"SELECT t.owner_id, 'task_due_soon', t.id, t.title, "
@@ -127,14 +135,26 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		"FROM tasks t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
 		"WHERE t.status <> 'completed' AND t.due_date IS NOT NULL AND t.due_date > now() "
 		"AND t.due_date <= now() + interval '24 hours' AND coalesce(p.notify_due_soon, true) "
-		"ON CONFLICT (event_key) DO NOTHING RETURNING 1) SELECT count(*) FROM n",
-		0},
+		"ON CONFLICT (event_key) DO NOTHING RETURNING id), "
+		EMAIL_JOBS("$1") "SELECT count(*) FROM n",
+		1},
 	[JOB_PROBE] = {"job_probe",
 		"WITH run AS (INSERT INTO job_probe_runs (job_id, attempt, owner) "
 		"  VALUES ($2::bigint, $3::int, $4::text)) "
 		"INSERT INTO job_probes (key, job_id) VALUES ($1::text, $2::bigint) "
 		"ON CONFLICT (key) DO NOTHING",
 		4},
+
+	/* ==== Email ==== */
+	[JOB_EMAIL_LOAD] = {"job_email_load",
+		"SELECT u.email, u.username, n.kind, n.title, n.message, "
+		"to_char(n.created_at AT TIME ZONE 'UTC', 'Dy, DD Mon YYYY HH24:MI:SS \"+0000\"') "
+		"FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id = $1::bigint",
+		1},
+	[JOB_DELIVERY] = {"job_delivery",
+		"INSERT INTO deliveries (notification_id, channel, job_id, attempt, ok, detail) "
+		"VALUES ($1::bigint, 'email', $2::bigint, $3::int, $4::bool, left($5::text, 500))",
+		5},
 
 	/* ==== Reports ==== */
 	[JOB_REPORT_START] = {"job_report_start",
@@ -242,7 +262,19 @@ int jobs_config_load(struct jobs_config *jc, char *err, size_t errlen)
 	    env_int("JOBS_BACKOFF_MS", 1000, 1, 3600000, &jc->backoff_ms, err, errlen) ||
 	    env_int("JOBS_RETENTION_SECONDS", 86400, 1, 365 * 86400, &jc->retention_seconds, err, errlen) ||
 	    env_int("JOBS_DUE_SCAN_SECONDS", 300, 1, 86400, &jc->due_scan_seconds, err, errlen) ||
-	    env_int("JOBS_PRUNE_SECONDS", 3600, 1, 86400, &jc->prune_seconds, err, errlen))
+	    env_int("JOBS_PRUNE_SECONDS", 3600, 1, 86400, &jc->prune_seconds, err, errlen) ||
+	    env_int("SMTP_TIMEOUT_MS", 10000, 100, 600000, &jc->smtp_timeout_ms, err, errlen))
 		return -1;
+	const char *url = getenv("SMTP_URL"), *from = getenv("SMTP_FROM");
+	jc->smtp_url = url && *url ? url : NULL;
+	jc->smtp_from = from && *from ? from : "taskapi@localhost";
+	if (jc->smtp_url && strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
+		snprintf(err, errlen, "SMTP_URL must start with smtp:// or smtps://");
+		return -1;
+	}
+	if (strpbrk(jc->smtp_from, "<>\r\n ")) {
+		snprintf(err, errlen, "SMTP_FROM must be a bare address (no spaces, <, >, line breaks)");
+		return -1;
+	}
 	return 0;
 }

@@ -6,6 +6,7 @@
  * complete it in one statement, then wait for a NOTIFY or the poll interval.
  * SIGTERM: the job under way finishes, the rest of the batch is released, then exit.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "jobs.h"
 #include "log.h"
+#include "mail.h"
 #include "server.h"
 
 #define BACKOFF_MIN_MS 100
@@ -163,14 +165,15 @@ static enum job_outcome kind_notify(struct daemon *d, const struct job *j, char 
 	}
 	char stask[24];
 	snprintf(stask, sizeof stask, "%lld", task);
-	const char *params[] = {j->id, event, stask};
+	const char *params[] = {j->id, event, stask, d->jc.smtp_url ? "t" : "f"};
 	return run_effect(d, JOB_NOTIFY, params, err, n);
 }
 
 static enum job_outcome kind_due_scan(struct daemon *d, const struct job *j, char *err, size_t n)
 {
 	(void)j;
-	PGresult *r = jobs_run(d->conn, JOB_DUE_SCAN, NULL);
+	const char *params[] = {d->jc.smtp_url ? "t" : "f"};
+	PGresult *r = jobs_run(d->conn, JOB_DUE_SCAN, params);
 	if (!r) {
 		if (lost(d))
 			return JOB_LOST;
@@ -258,6 +261,46 @@ static enum job_outcome kind_report(struct daemon *d, const struct job *j, char 
 	return o == JOB_FAILED ? report_fail(d, j, rid, err, n) : o;
 }
 
+/* {"notification_id": N}: the notification by email to its user, every attempt recorded
+   in deliveries. Without SMTP_URL (set on another daemon's host only) it fails, to be
+   retried where email is configured. */
+static enum job_outcome kind_email(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	char nid[24];
+	snprintf(nid, sizeof nid, "%lld", payload_int(j, "notification_id", 0));
+	if (!d->jc.smtp_url) {
+		snprintf(err, n, "no SMTP_URL on this daemon");
+		return JOB_FAILED;
+	}
+	const char *params[] = {nid};
+	PGresult *r = jobs_run(d->conn, JOB_EMAIL_LOAD, params);
+	if (!r)
+		return lost(d) ? JOB_LOST : JOB_FAILED;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return JOB_DONE; /* the notification (or its user) is gone: nothing to send */
+	}
+	char msgid[96], subject[320];
+	snprintf(msgid, sizeof msgid, "notification-%s@taskapi", nid);
+	snprintf(subject, sizeof subject, "[taskapi] %s", PQgetvalue(r, 0, 4));
+	struct mail m = {.from = d->jc.smtp_from, .to = PQgetvalue(r, 0, 0), .subject = subject,
+	                 .date = PQgetvalue(r, 0, 5), .message_id = msgid};
+	struct buf body = {0};
+	buf_cat(&body, "Hello ", PQgetvalue(r, 0, 1), ",\n\n", PQgetvalue(r, 0, 4), "\n\n(", PQgetvalue(r, 0, 2),
+	        ", notification ", nid, ")\n", NULL);
+	m.body = body.data;
+	int sent = mail_send(d->jc.smtp_url, &m, d->jc.smtp_timeout_ms, err, n) == 0;
+	buf_free(&body);
+	PQclear(r);
+	char attempt[16];
+	snprintf(attempt, sizeof attempt, "%d", j->attempt);
+	const char *rec[] = {nid, j->id, attempt, sent ? "t" : "f", sent ? "sent" : err};
+	char ignored[8];
+	if (run_effect(d, JOB_DELIVERY, rec, ignored, sizeof ignored) == JOB_LOST)
+		return JOB_LOST;
+	return sent ? JOB_DONE : JOB_FAILED;
+}
+
 static const struct {
 	const char *kind;
 	enum job_outcome (*run)(struct daemon *d, const struct job *j, char *err, size_t n);
@@ -268,6 +311,7 @@ static const struct {
 	{"due_scan", kind_due_scan},
 	{"prune", kind_prune},
 	{"report", kind_report},
+	{"email", kind_email},
 };
 
 static enum job_outcome job_run(struct daemon *d, const struct job *j, char *err, size_t n)
@@ -499,6 +543,7 @@ int work_daemon_run(void)
 		log_error(NULL, "work: refusing to start: %s", err);
 		return 1;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread or handle: once, at start */
 	struct sigaction sa = {.sa_handler = on_term};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
