@@ -12,10 +12,9 @@
 #include "handlers.h"
 #include "log.h"
 #include "timefmt.h"
+#include "words.h"
 
 static const char *const kinds[] = {"tasks_csv", "tasks_summary", NULL};
-static const char *const statuses[] = {"todo", "in_progress", "completed", NULL};
-static const char *const priorities[] = {"low", "medium", "high", NULL};
 
 enum { R_KIND, R_FILTERS, R_COUNT };
 static const struct field_spec report_fields[R_COUNT] = {
@@ -27,8 +26,8 @@ static const struct field_spec report_fields[R_COUNT] = {
 enum { F_STATUS, F_PRIORITY, F_DUE_BEFORE, F_DUE_AFTER, F_CREATED_AFTER, F_CREATED_BEFORE, F_OWNER,
        F_COUNT };
 static const struct field_spec filter_fields[F_COUNT] = {
-	[F_STATUS] = {.name = "status", .type = FIELD_ENUM, .nullable = 1, .choices = statuses},
-	[F_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .nullable = 1, .choices = priorities},
+	[F_STATUS] = {.name = "status", .type = FIELD_ENUM, .nullable = 1, .choices = task_statuses},
+	[F_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .nullable = 1, .choices = task_priorities},
 	[F_DUE_BEFORE] = {.name = "due_before", .type = FIELD_TIME, .nullable = 1},
 	[F_DUE_AFTER] = {.name = "due_after", .type = FIELD_TIME, .nullable = 1},
 	[F_CREATED_AFTER] = {.name = "created_after", .type = FIELD_TIME, .nullable = 1},
@@ -264,7 +263,7 @@ void report_download(struct ctx *c)
 		char disposition[80];
 		snprintf(disposition, sizeof disposition, "attachment; filename=\"tasks-report-%s.csv\"", s->id);
 		http_header(c->res, "Content-Disposition", disposition);
-		http_status(c->res, 200);
+		c->res->status = 200;
 		c->res->content_type = "text/csv; charset=utf-8; header=present";
 		c->res->stream = stream_chunks;
 		c->res->stream_arg = s;
