@@ -50,12 +50,14 @@ struct daemon {
 	long long prune_bucket;
 };
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reopen_log;
 
 static void on_term(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGUSR1)
+		reopen_log = 1; /* the master relays a log rotation */
+	else
+		stopping = 1;
 }
 
 static long long now_ms(void)
@@ -548,6 +550,7 @@ int work_daemon_run(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	char host[64] = "host";
@@ -558,6 +561,11 @@ int work_daemon_run(void)
 
 	struct buf ids = {0}, done = {0};
 	while (!stopping) {
+		if (reopen_log) {
+			reopen_log = 0;
+			if (log_reopen() != 0)
+				log_error(NULL, "work: cannot reopen the log");
+		}
 		if (!d.conn && connect_db(&d) != 0) {
 			disconnect(&d);
 			nap(d.backoff_ms);
