@@ -6,11 +6,11 @@
 # `make docs-site` builds /openapi.json, /docs and /redoc into build/apidocs (needs `make deps`).
 
 CC      ?= cc
-PKGS    := json-c libjwt libpq libcrypto
+PKGS    := json-c libjwt libpq libcrypto libcurl
 OPT     ?= -O2 -g
 CFLAGS  += $(OPT) $(SAN_FLAGS) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq -lcrypto) -lcrypt
+LDLIBS  := -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljson-c -ljwt -lpq -lcrypto -lcurl) -lcrypt
 # The build id served by GET /health; `make BUILD_ID=x OUT=dir` builds a tagged copy apart.
 BUILD_ID ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 CFLAGS  += -DTASKAPI_BUILD_ID='"$(BUILD_ID)"'
@@ -34,7 +34,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster clean format-check fuzz fuzz-build docs-site
+.PHONY: all asan unit deps run stop test test-cluster test-jobs clean format-check fuzz fuzz-build docs-site
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -92,6 +92,12 @@ test: deps
 # per-service pools, with the measured figures (`make test` runs a short version).
 test-cluster: deps
 	@scripts/test-cluster
+
+# The job queue's loss/duplication tests in full: 100,000 jobs, three PostgreSQL restarts
+# (`make test` runs them with 10,000 jobs and one restart).
+test-jobs: deps
+	@$(MAKE) -s all
+	@JOBS_FULL=1 tests/jobs/run
 
 format-check:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c

@@ -93,6 +93,23 @@ void task_stats(struct ctx *c);
 void user_prefs_get(struct ctx *c);
 void user_prefs_update(struct ctx *c);
 
+/* ==== Notifications (src/handlers_notifications.c) ==== */
+void notification_list(struct ctx *c);
+void notification_read(struct ctx *c);
+void notification_read_all(struct ctx *c);
+#define NOTIF_COLS(t) t ".id, " t ".kind, " t ".task_id, " t ".title, " t ".message, " \
+	t ".created_at, " t ".read_at"
+#define NOTIF_NCOLS 7
+
+/* ==== Reports (src/handlers_reports.c) ==== */
+void report_create(struct ctx *c);
+void report_generate(struct ctx *c);
+void report_get(struct ctx *c);
+void report_download(struct ctx *c);
+#define REPORT_COLS(t) t ".id, " t ".kind, " t ".status, " t ".filters::text, " t ".rows_done, " \
+	t ".rows_total, " t ".bytes, " t ".summary::text, " t ".error, " t ".created_at, " \
+	t ".finished_at, " t ".expires_at, " t ".chunks"
+
 /* ==== Idempotency keys (src/idempotency.c) ==== */
 
 /*

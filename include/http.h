@@ -54,6 +54,12 @@ struct http_response {
 	struct buf body;
 	int no_body;              /* 204 and preflights */
 	const char *content_type; /* NULL: application/json; charset=utf-8 */
+	/* A body too large to hold (a report download): when stream is set, body is not sent;
+	   after the head (Content-Length: stream_len) stream(stream_arg, put, out) writes the
+	   body piece by piece through put(out, data, len). */
+	void (*stream)(void *arg, void (*put)(void *out, const char *data, size_t len), void *out);
+	void *stream_arg;
+	long long stream_len;
 };
 
 enum http_method http_method_parse(const char *name);

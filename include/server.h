@@ -11,6 +11,8 @@
 int server_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs the master on the listen socket at fd 0 until SIGTERM; self is the binary's path. */
 int master_run(const char *self);
+/* The same supervision for n children running `self cmd` (the job daemons: src/work.c). */
+int master_run_children(const char *self, const char *cmd, int n);
 /* Runs one worker on the listen socket at fd 0 until SIGTERM. */
 int worker_run(void);
 /* Answers the one request of a plain CGI invocation (environment, stdin, stdout). */

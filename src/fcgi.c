@@ -130,6 +130,11 @@ static void parse_request(struct conn *r, struct http_request *req, struct buf *
 		read_body(r, req, body);
 }
 
+static void put_out(void *out, const char *data, size_t len)
+{
+	conn_write(out, data, len);
+}
+
 /* The head is built here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
 static void write_response(struct conn *r, const struct http_request *req,
                            const struct http_response *res, struct buf *head)
@@ -142,7 +147,7 @@ static void write_response(struct conn *r, const struct http_request *req,
 		buf_cat(head, "Content-Type: ",
 		        res->content_type ? res->content_type : "application/json; charset=utf-8",
 		        "\r\nContent-Length: ", NULL);
-		buf_put_int(head, (long long)res->body.len);
+		buf_put_int(head, res->stream ? res->stream_len : (long long)res->body.len);
 		buf_puts(head, "\r\n");
 	}
 	if (req->request_id)
@@ -150,7 +155,11 @@ static void write_response(struct conn *r, const struct http_request *req,
 	buf_append(head, res->headers.data ? res->headers.data : "", res->headers.len);
 	buf_append(head, "\r\n", 2);
 	conn_write(r, head->data, head->len);
-	if (!res->no_body && req->method != HTTP_HEAD)
+	if (res->no_body || req->method == HTTP_HEAD)
+		return;
+	if (res->stream)
+		res->stream(res->stream_arg, put_out, r);
+	else
 		conn_write(r, res->body.data, res->body.len);
 }
 

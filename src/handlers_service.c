@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "handlers.h"
+#include "jobs.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -91,6 +92,7 @@ void service_metrics(struct ctx *c)
 	if (metrics_business_due(cfg.metrics_refresh_ms))
 		refresh_business();
 	metrics_render(&c->res->body);
+	jobs_metrics_render(&c->res->body);
 	c->res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	c->res->status = 200;
 }

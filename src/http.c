@@ -29,6 +29,7 @@ const char *http_status_text(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
@@ -109,6 +110,8 @@ void http_response_reset(struct http_response *r)
 	r->status = 200;
 	r->no_body = 0;
 	r->content_type = NULL;
+	r->stream = NULL;
+	r->stream_arg = NULL;
 	buf_reset(&r->headers);
 	buf_reset(&r->body);
 }

@@ -1,7 +1,7 @@
 /*
  * taskapi: the Task Management API as a FastCGI application. `taskapi --help` lists the
  * commands (serve, worker, migrate, check-config, user create, sql, hash-rate, explain, routes,
- * version, help); with no command it is a FastCGI worker on a listening fd 0 or a CGI
+ * version, help, work, work-daemon, jobs); with no command it is a FastCGI worker on a listening fd 0 or a CGI
  * program answering one request. Help and version are answered before any setting is read.
  */
 #include <fcgiapp.h>
@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "jobs.h"
 #include "listen.h"
 #include "handlers.h"
 #include "log.h"
@@ -56,6 +57,14 @@ static const struct command commands[] = {
 	{"routes", "routes",
 	 "  The route table, one line per path: \"METHODS<TAB>PATH\" (HEAD answers wherever GET\n"
 	 "  does and is left out); the API document's contract test compares it with docs/openapi.yaml.\n"},
+	{"work", "work",
+	 "  The job daemons' master: keeps TASKAPI_JOB_WORKERS daemons claiming and working jobs\n"
+	 "  from the queue in PostgreSQL (SIGTERM: each finishes its job; SIGHUP: replaced one at\n"
+	 "  a time). Settings: JOBS_*, SMTP_* (README).\n"},
+	{"work-daemon", "work-daemon", "  One job daemon (the work master execs these).\n"},
+	{"jobs", "jobs list [--state S] [--kind K] [--limit N] | show ID | retry ID | cancel ID | stats",
+	 "  The job queue for operators: list, one job with its attempts, retry a dead job,\n"
+	 "  cancel a queued or dead one, depth by state and kind.\n"},
 	{"version", "version", "  Prints the build id (also --version).\n"},
 	{"help", "help [COMMAND]", "  This text, or a command's (also --help, -h, COMMAND --help).\n"},
 };
@@ -151,6 +160,12 @@ static int print_sql(const char *name)
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (strcmp(statements[i].name, name) == 0) {
 			printf("%s\n", statements[i].sql);
+			return 0;
+		}
+	}
+	for (int i = 0; i < JOB_STMT_COUNT; i++) {
+		if (strcmp(job_statements[i].name, name) == 0) {
+			printf("%s\n", job_statements[i].sql);
 			return 0;
 		}
 	}
@@ -328,6 +343,7 @@ int main(int argc, char **argv)
 		return hash_rate(argc > 2 ? atoi(argv[2]) : 12, argc > 3 ? atof(argv[3]) : 3.0);
 	}
 	if ((strcmp(cmd, "serve") == 0 || strcmp(cmd, "worker") == 0 || strcmp(cmd, "migrate") == 0 ||
+	     strcmp(cmd, "work") == 0 || strcmp(cmd, "work-daemon") == 0 ||
 	     strcmp(cmd, "check-config") == 0 || strcmp(cmd, "routes") == 0) &&
 	    (rc = refuse_arguments(c, argc, argv)) != 0)
 		return rc;
@@ -355,6 +371,12 @@ int main(int argc, char **argv)
 		return cli_user_create(argc - 3, argv + 3);
 	if (strcmp(cmd, "explain") == 0)
 		return explain(argc, argv);
+	if (strcmp(cmd, "jobs") == 0)
+		return jobs_cli(argc - 2, argv + 2);
+	if (strcmp(cmd, "work-daemon") == 0) {
+		open_log();
+		return work_daemon_run();
+	}
 	if (strcmp(cmd, "worker") == 0) {
 		listen_from_systemd();
 		if ((rc = need_listen_socket(cmd)) != 0)
@@ -362,12 +384,16 @@ int main(int argc, char **argv)
 		open_log();
 		return worker_run();
 	}
-	/* serve */
+	/* serve, work */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0)
 		return server_refuse("cannot find own path");
 	self[n] = '\0';
+	if (strcmp(cmd, "work") == 0) {
+		open_log();
+		return work_master_run(self);
+	}
 	if ((rc = listen_socket()) != 0 || (rc = need_listen_socket(cmd)) != 0)
 		return rc;
 	open_log();

@@ -43,6 +43,7 @@ static struct slot *slots;
 static int nslots;
 static const char *self_path;
 static int health_fd = -1; /* TASKAPI_HEALTH_LISTEN's socket, handed to the health worker */
+static const char *child_cmd; /* "worker" for the pool, "work-daemon" for the job daemons */
 
 static void on_signal(int sig)
 {
@@ -97,7 +98,7 @@ static pid_t spawn_worker(int health)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
-		execl(self_path, self_path, "worker", (char *)NULL);
+		execl(self_path, self_path, child_cmd, (char *)NULL);
 		log_error(NULL, "master: exec %s: %s", self_path, strerror(errno));
 		_exit(127);
 	}
@@ -252,9 +253,11 @@ static int open_health_socket(void)
 	return 0;
 }
 
-int master_run(const char *self)
+/* Supervises n children running `self cmd`; pool: the FastCGI pool (shared metrics). */
+static int supervise(const char *self, const char *cmd, int n, int pool)
 {
 	self_path = self;
+	child_cmd = cmd;
 	/* libldap (pulled in by libpq) links GnuTLS, whose constructor initializes it in
 	   every process: ~1 MB of resident memory per worker that no request uses. */
 	setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
@@ -266,17 +269,17 @@ int master_run(const char *self)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_health_socket() != 0)
+	if (pool && open_health_socket() != 0)
 		return 1;
-	nslots = cfg.workers + (health_fd >= 0);
+	nslots = n + (health_fd >= 0);
 	slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots)
 		return 1;
 	if (health_fd >= 0)
 		slots[nslots - 1].health = 1;
-	if (metrics_create() != 0)
+	if (pool && metrics_create() != 0)
 		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
-	log_info("master: starting %d workers%s (build %s)", cfg.workers,
+	log_info("master: starting %d %ss%s (build %s)", n, cmd,
 	         health_fd >= 0 ? " and a health worker" : "", TASKAPI_BUILD_ID);
 	for (int i = 0; i < nslots; i++)
 		fill_slot(&slots[i]);
@@ -300,7 +303,8 @@ int master_run(const char *self)
 			alive += slots[i].pid > 0;
 			refused += slots[i].refused;
 		}
-		metrics_workers_alive(alive);
+		if (pool)
+			metrics_workers_alive(alive);
 		if (refused == nslots) {
 			log_error(NULL, "master: every worker refused its configuration; stopping");
 			free(slots);
@@ -313,4 +317,14 @@ int master_run(const char *self)
 	log_info("master: stopped");
 	free(slots);
 	return 0;
+}
+
+int master_run(const char *self)
+{
+	return supervise(self, "worker", cfg.workers, 1);
+}
+
+int master_run_children(const char *self, const char *cmd, int n)
+{
+	return supervise(self, cmd, n, 0);
 }

@@ -28,6 +28,13 @@ const struct route routes[] = {
 	{"/api/v1/tasks/{id}", {GET(task_get), PUT(task_update), PATCH(task_update), DELETE(task_delete)}},
 	{"/api/v1/api-keys", {GET(api_key_list), POST(api_key_create)}},
 	{"/api/v1/api-keys/{id}", {DELETE(api_key_delete)}},
+	{"/api/v1/notifications", {GET(notification_list)}},
+	{"/api/v1/notifications/read-all", {POST(notification_read_all)}}, /* before {id} */
+	{"/api/v1/notifications/{id}/read", {POST(notification_read)}},
+	{"/api/v1/reports", {POST(report_create)}},
+	{"/api/v1/reports/generate", {POST(report_generate)}}, /* before {id} */
+	{"/api/v1/reports/{id}", {GET(report_get)}},
+	{"/api/v1/reports/{id}/download", {GET(report_download)}},
 	{NULL, {0}},
 };
 

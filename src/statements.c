@@ -342,7 +342,10 @@ const struct statement statements[STMT_COUNT] = {
 		"completed_at) "
 		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id, "
 		"CASE WHEN $4::text = '" STATUS_COMPLETED "' THEN now() END FROM c WHERE c.is_active "
-		"RETURNING " TASK_COLS("tasks") ") "
+		"RETURNING " TASK_COLS("tasks") "), "
+		/* The notification job commits with the task, in the same round trip. */
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
+		"jsonb_build_object('event', 'task_created', 'task_id', t.id) FROM t) "
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
 
@@ -378,8 +381,17 @@ const struct statement statements[STMT_COUNT] = {
 		"updated_at = now(), version = t.version + 1 "
 		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "') "
 		"AND ($15::bigint[] IS NULL OR t.version = ANY ($15::bigint[])) "
-		"RETURNING " TASK_COLS("t") ") "
-		"SELECT " CALLER_COLS ", u.*, " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
+		"RETURNING " TASK_COLS("t") ", t.status = '" STATUS_COMPLETED "' AND t.completed_at = now() AS completed_now), "
+		/* Notification jobs, committed with the change: the task became completed (its
+		   completed_at is this transaction's), or got a due date other than the one the
+		   statement's snapshot holds (the sub-select reads the row as it was before). */
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
+		"jsonb_build_object('event', e.event, 'task_id', u.id) FROM u, LATERAL (VALUES "
+		"(CASE WHEN u.completed_now THEN 'task_completed' END), "
+		"(CASE WHEN $13::bool AND u.due_date IS NOT NULL AND u.due_date IS DISTINCT FROM "
+		"  (SELECT o.due_date FROM tasks o WHERE o.id = u.id) THEN 'task_due_date_set' END)) e (event) "
+		"WHERE e.event IS NOT NULL) "
+		"SELECT " CALLER_COLS ", " TASK_COLS("u") ", " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
 		15, 0},
 
 	[STMT_TASK_DELETE] = {"task_delete",
@@ -614,4 +626,67 @@ const struct statement statements[STMT_COUNT] = {
 		"UPDATE api_keys SET last_used_at = now() WHERE prefix = $1::text "
 		"AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
 		1, 0},
+
+	/* ==== Notifications (recorded by the job daemons: src/work.c) ==== */
+	/* $2 unread only, $3 the cursor's last id (NULL: from the newest), $4 page size + 1. */
+	[STMT_NOTIF_LIST] = {"notif_list",
+		CALLER_CTE ", k AS (SELECT count(*) AS unread FROM notifications u, c "
+		"WHERE u.user_id = c.id AND u.read_at IS NULL) "
+		"SELECT " CALLER_COLS ", k.unread, " NOTIF_COLS("n") " FROM c CROSS JOIN k "
+		"LEFT JOIN LATERAL (SELECT * FROM notifications n WHERE n.user_id = c.id AND c.is_active "
+		"AND (NOT $2::bool OR n.read_at IS NULL) AND n.id < coalesce($3::bigint, " MAXID ") "
+		"ORDER BY n.id DESC LIMIT $4::int) n ON true ORDER BY n.id DESC",
+		4, 1},
+	[STMT_NOTIF_READ] = {"notif_read",
+		CALLER_CTE ", u AS (UPDATE notifications n SET read_at = coalesce(n.read_at, now()) FROM c "
+		"WHERE n.id = $2::bigint AND n.user_id = c.id AND c.is_active RETURNING n.*) "
+		"SELECT " CALLER_COLS ", " NOTIF_COLS("u") " FROM c LEFT JOIN u ON true",
+		2, 0},
+	[STMT_NOTIF_READ_ALL] = {"notif_read_all",
+		CALLER_CTE ", u AS (UPDATE notifications n SET read_at = now() FROM c "
+		"WHERE n.user_id = c.id AND c.is_active AND n.read_at IS NULL RETURNING 1) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM u) FROM c",
+		1, 0},
+
+	/* ==== Reports (made by the job daemons: src/work.c) ==== */
+	/* $2 kind, $3 filters (canonical JSON), $4 owner_id filter: the report and its job commit
+	   together; column 4 is NULL when refused, column 5 whether the owner_id was allowed. */
+	[STMT_REPORT_CREATE] = {"report_create",
+		CALLER_CTE ", r AS (INSERT INTO reports (owner_id, target_id, kind, filters) "
+		"SELECT c.id, coalesce($4::bigint, c.id), $2::text, $3::jsonb FROM c WHERE c.is_active "
+		"AND ($4::bigint IS NULL OR $4::bigint = c.id OR c.role = '" ROLE_ADMIN "') RETURNING id), "
+		"j AS (INSERT INTO jobs (kind, payload) SELECT 'report', jsonb_build_object('report_id', r.id) "
+		"FROM r) "
+		"SELECT " CALLER_COLS ", r.id, ($4::bigint IS NULL OR $4::bigint = c.id OR c.role = '" ROLE_ADMIN "') "
+		"FROM c LEFT JOIN r ON true",
+		4, 0},
+	/* The report if the caller made it (or is an admin) and it has not expired. On the
+	   primary: the daemon writes it, and a download must find every chunk it counts. */
+	[STMT_REPORT_GET] = {"report_get",
+		CALLER_CTE "SELECT " CALLER_COLS ", " REPORT_COLS("r") " FROM c LEFT JOIN reports r "
+		"ON r.id = $2::bigint AND c.is_active AND (r.owner_id = c.id OR c.role = '" ROLE_ADMIN "') "
+		"AND r.expires_at > now()",
+		2, 0},
+	[STMT_REPORT_CHUNK] = {"report_chunk",
+		"SELECT convert_from(data, 'UTF8') FROM report_chunks WHERE report_id = $1::bigint "
+		"AND seq = $2::int",
+		2, 0},
+
+	/* /metrics: the queue by state and kind (src/jobs_metrics.c). On the primary: a
+	   replica's view lags, and queue alerts must not. */
+	[STMT_JOB_METRICS] = {"job_metrics",
+		"SELECT 'depth', state, kind, count(*)::float8 FROM jobs GROUP BY state, kind "
+		"UNION ALL SELECT 'oldest', 'queued', kind, extract(epoch FROM now() - min(run_at))::float8 "
+		"FROM jobs WHERE state = 'queued' AND run_at <= now() GROUP BY kind "
+		"UNION ALL SELECT 'retrying', 'queued', kind, count(*)::float8 FROM jobs "
+		"WHERE state = 'queued' AND attempts > 0 GROUP BY kind "
+		"UNION ALL SELECT 'finished', '', kind, count(*)::float8 FROM jobs "
+		"WHERE state IN ('done', 'dead') AND finished_at > now() - interval '5 minutes' GROUP BY kind "
+		"UNION ALL SELECT 'attempts', '', kind, sum(attempts)::float8 FROM jobs "
+		"WHERE state IN ('done', 'dead') AND finished_at > now() - interval '5 minutes' GROUP BY kind "
+		"UNION ALL SELECT q, 'done', kind, percentile_cont(p) WITHIN GROUP "
+		"(ORDER BY extract(epoch FROM finished_at - started_at)) "
+		"FROM jobs, (VALUES ('p50', 0.5::float8), ('p99', 0.99)) v (q, p) "
+		"WHERE state = 'done' AND finished_at > now() - interval '5 minutes' GROUP BY q, p, kind",
+		0, 0},
 };

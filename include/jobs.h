@@ -1,0 +1,82 @@
+/*
+ * The job queue on PostgreSQL (table jobs, sql/006_jobs.sql): what the `taskapi work`
+ * daemons (src/work.c) and `taskapi jobs` (src/jobs_cli.c) run against it. Claims take
+ * due queued jobs in batches with FOR UPDATE SKIP LOCKED and lease them to one daemon;
+ * a lease that expires puts the job back; failures back off exponentially with jitter
+ * until max_attempts, then the job is dead with its error. The queue's statements are
+ * prepared on the daemon's own connection (the pool never runs them), so they live here.
+ */
+#ifndef TASKAPI_JOBS_H
+#define TASKAPI_JOBS_H
+
+#include <libpq-fe.h>
+
+/* The LISTEN channel the jobs_notify trigger signals on every insert. */
+#define JOBS_CHANNEL "taskapi_jobs"
+
+enum job_stmt {
+	JOB_CLAIM,          /* $1 owner, $2 batch size, $3 lease seconds */
+	JOB_COMPLETE,       /* $1 ids (bigint[]), $2 owner */
+	JOB_FAIL,           /* $1 id, $2 owner, $3 error, $4 backoff base ms */
+	JOB_EXTEND,         /* $1 ids, $2 owner, $3 lease seconds */
+	JOB_RELEASE,        /* $1 ids, $2 owner: claimed but not started, back to queued */
+	JOB_RELEASE_OWNER,  /* $1 owner: whatever this daemon held when its connection broke */
+	JOB_RESCUE,         /* expired leases back to queued (or dead when out of attempts) */
+	JOB_ENQUEUE_UNIQUE, /* $1 kind, $2 payload, $3 unique key: nothing if the key is taken */
+	JOB_PRUNE,          /* $1 retention seconds: done and cancelled jobs older than that */
+	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id, $4 email on: the notification, once */
+	JOB_DUE_SCAN,       /* $1 email on: reminders for tasks due within 24 hours, once per due date */
+	JOB_EMAIL_LOAD,     /* $1 notification id: recipient and text */
+	JOB_DELIVERY,       /* $1 notification, $2 job, $3 attempt, $4 ok, $5 detail: one attempt */
+	JOB_PROBE,          /* $1 key, $2 job id, $3 attempt, $4 owner: the probe's effect */
+	JOB_REPORT_START,   /* $1 report id: running, counted, earlier chunks gone, header row */
+	JOB_REPORT_CHUNK,   /* $1 report id, $2 seq, $3 after task id, $4 rows: one CSV chunk */
+	JOB_REPORT_SUMMARY, /* $1 report id: the counts, and done */
+	JOB_REPORT_FINISH,  /* $1 report id: done */
+	JOB_REPORT_FAIL,    /* $1 report id, $2 error: failed for good */
+	JOB_STMT_COUNT
+};
+
+struct job_statement {
+	const char *name;
+	const char *sql;
+	int nparams;
+};
+
+extern const struct job_statement job_statements[JOB_STMT_COUNT];
+
+/* The daemons' settings, from the environment (defaults in the README). */
+struct jobs_config {
+	int daemons;            /* TASKAPI_JOB_WORKERS: daemons under one `taskapi work` master */
+	int batch;              /* JOBS_BATCH: jobs claimed per round trip */
+	int lease_seconds;      /* JOBS_LEASE_SECONDS */
+	int poll_ms;            /* JOBS_POLL_MS: the wake-up when no NOTIFY comes */
+	int backoff_ms;         /* JOBS_BACKOFF_MS: the first retry's delay; doubles per attempt */
+	int retention_seconds;  /* JOBS_RETENTION_SECONDS: done/cancelled jobs kept this long */
+	int due_scan_seconds;   /* JOBS_DUE_SCAN_SECONDS: how often the due-soon scan is queued */
+	int prune_seconds;      /* JOBS_PRUNE_SECONDS: how often pruning is queued */
+	const char *smtp_url;   /* SMTP_URL: the relay (smtp:// or smtps://); NULL: no email */
+	const char *smtp_from;  /* SMTP_FROM: the sender address */
+	int smtp_timeout_ms;    /* SMTP_TIMEOUT_MS: one delivery attempt, at most */
+};
+
+/* Reads the JOBS_* settings; on a refusal writes why to err and returns -1. */
+int jobs_config_load(struct jobs_config *jc, char *err, size_t errlen);
+
+/* Prepares every queue statement on conn (session in UTC). 0, or -1 with the error logged. */
+int jobs_prepare(PGconn *conn);
+/* Runs a queue statement; returns the result (the caller clears it) or NULL after logging. */
+PGresult *jobs_run(PGconn *conn, enum job_stmt id, const char *const *params);
+
+/* The queue's gauges in the Prometheus text format (read from PostgreSQL at each scrape). */
+struct buf;
+void jobs_metrics_render(struct buf *out);
+
+/* Runs the master of the job daemons (the master code of the pool) until SIGTERM. */
+int work_master_run(const char *self);
+/* One daemon: claims and works jobs until SIGTERM (the master execs these). */
+int work_daemon_run(void);
+/* `taskapi jobs list|show|retry|cancel ...` */
+int jobs_cli(int argc, char **argv);
+
+#endif

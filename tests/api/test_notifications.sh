@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Notifications recorded by the job daemons (the stack runs `taskapi work`): a task
+# created, completed, given a due date, due within 24 hours (once per due date,
+# whatever the number of scans), the owner's preferences honoured; the job committed by
+# the task's own statement; GET /api/v1/notifications (unread filter, cursor pages bound
+# to the caller and the filter), POST /{id}/read, POST /read-all; others' are 404.
+# shellcheck source=tests/api/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+N=/api/v1/notifications
+register_user P
+register_user Q
+TOKEN=$P_TOKEN
+
+# notif_count TOKEN JQ-FILTER: how many of the caller's notifications (first 100) match.
+notif_count() {
+	TOKEN=$1 req GET "$N?limit=100"
+	jq "[.notifications[] | select($2)] | length" <<<"$BODY" 2>/dev/null || echo -1
+}
+has_notif() { [[ $(notif_count "$1" "$2") -ge 1 ]]; }
+
+# ---- the create statement queues the job itself (same statement, one round trip)
+psql_exec "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1
+calls() { psql_exec "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%INSERT INTO tasks%'"; }
+before=$(calls 2>/dev/null)
+create_task "$P_TOKEN" '{"title":"notify me"}'
+T1=$TASK_ID
+after=$(calls 2>/dev/null)
+with_job=$(psql_exec "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%INSERT INTO tasks%' AND query LIKE '%INSERT INTO jobs%'")
+if [[ -n $before && $with_job -ge 1 && $((after - before)) == 1 ]] &&
+	[[ $(psql_exec "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%INSERT INTO tasks%' AND query NOT LIKE '%INSERT INTO jobs%'") == 0 ]]; then
+	ok "task create: one statement inserts the task and its notification job (pg_stat_statements)"
+else
+	fail "task create: one statement" "calls before $before after $after"
+fi
+check "task create: its job is in the queue with the task id" test \
+	"$(psql_exec "SELECT count(*) FROM jobs WHERE kind = 'notify' AND payload->>'task_id' = '$T1'")" = 1
+
+# ---- recorded by the daemons
+if wait_for 20 has_notif "$P_TOKEN" ".kind == \"task_created\" and .task_id == $T1"; then
+	ok "task_created notification recorded for the owner"
+else fail "task_created notification" "$(_last)"; fi
+TOKEN=$P_TOKEN req GET "$N?limit=100"
+expect_json ".notifications[] | select(.task_id == $T1) | [.title, .message, .read, .read_at] | tojson" \
+	'["notify me","Task created: notify me",false,null]' "a notification's fields"
+expect_json_match ".notifications[0].created_at" "$TS_RE" "created_at is RFC 3339 UTC"
+check "another user sees none of them" test "$(notif_count "$Q_TOKEN" true)" = 0
+
+TOKEN=$P_TOKEN req PUT "/api/v1/tasks/$T1" '{"status":"completed"}'
+if wait_for 20 has_notif "$P_TOKEN" ".kind == \"task_completed\" and .task_id == $T1"; then
+	ok "task_completed notification when the task becomes completed"
+else fail "task_completed notification" "$(_last)"; fi
+TOKEN=$P_TOKEN req PUT "/api/v1/tasks/$T1" '{"title":"renamed","status":"completed"}'
+TOKEN=$P_TOKEN req PUT "/api/v1/tasks/$T1" '{"due_date":"2031-05-01T10:00:00Z"}'
+if wait_for 20 has_notif "$P_TOKEN" ".kind == \"task_due_date_set\" and .task_id == $T1"; then
+	ok "task_due_date_set notification when a due date is given"
+else fail "task_due_date_set notification" "$(_last)"; fi
+TOKEN=$P_TOKEN req PUT "/api/v1/tasks/$T1" '{"due_date":"2031-05-01T10:00:00Z"}'
+jobs_done() { [[ $(psql_exec "SELECT count(*) FROM jobs WHERE kind = 'notify' AND payload->>'task_id' = '$T1' AND state <> 'done'") == 0 ]]; }
+wait_for 20 jobs_done
+check "completing again or resending the same due date records nothing new" test \
+	"$(notif_count "$P_TOKEN" ".task_id == $T1")" = 3
+
+# ---- preferences honoured (read when the job runs)
+TOKEN=$Q_TOKEN req PUT /api/v1/users/me/preferences '{"notifications":{"task_created":false}}'
+create_task "$Q_TOKEN" '{"title":"quiet"}'
+T2=$TASK_ID
+q_done() { [[ $(psql_exec "SELECT state FROM jobs WHERE kind = 'notify' AND payload->>'task_id' = '$T2'") == done ]]; }
+if wait_for 20 q_done; then
+	check "notify_task_created=false: the job ran and recorded nothing" test "$(notif_count "$Q_TOKEN" true)" = 0
+else fail "preference job ran" "job for task $T2 not done"; fi
+
+# ---- due within 24 hours: one reminder per task and due date, whatever the scans
+soon=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
+create_task "$P_TOKEN" "{\"title\":\"due soon\",\"due_date\":\"$soon\"}"
+T3=$TASK_ID
+create_task "$P_TOKEN" "{\"title\":\"due later\",\"due_date\":\"$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)\"}"
+T4=$TASK_ID
+if wait_for 30 has_notif "$P_TOKEN" ".kind == \"task_due_soon\" and .task_id == $T3"; then
+	ok "task_due_soon reminder for a task due within 24 hours (periodic scan queued by the daemons)"
+else fail "task_due_soon reminder" "$(_last)"; fi
+scans=$(psql_exec "SELECT count(*) FROM jobs WHERE kind = 'due_scan' AND state = 'done'")
+more_scans() { [[ $(psql_exec "SELECT count(*) FROM jobs WHERE kind = 'due_scan' AND state = 'done'") -ge $((scans + 2)) ]]; }
+if wait_for 30 more_scans; then
+	check "two more scans later: still one reminder for that due date" test \
+		"$(notif_count "$P_TOKEN" ".kind == \"task_due_soon\" and .task_id == $T3")" = 1
+else fail "more due scans ran" "scan count stayed near $scans"; fi
+check "no reminder for a task due in 3 days" test \
+	"$(notif_count "$P_TOKEN" ".kind == \"task_due_soon\" and .task_id == $T4")" = 0
+check "due scans: one job per period across every daemon (unique key)" test \
+	"$(psql_exec "SELECT count(*) FROM (SELECT unique_key FROM jobs WHERE kind = 'due_scan' GROUP BY 1 HAVING count(*) > 1) d")" = 0
+
+# ---- cursor pages, unread filter
+for i in 1 2 3 4; do create_task "$P_TOKEN" "{\"title\":\"page $i\"}"; done
+LAST=$TASK_ID
+wait_for 20 has_notif "$P_TOKEN" ".task_id == $LAST"
+total=$(notif_count "$P_TOKEN" true)
+TOKEN=$P_TOKEN req GET "$N?limit=2"
+expect_status 200 "GET notifications is 200"
+expect_json '.notifications | length' 2 "limit=2 gives 2"
+expect_header link '^</api/v1/notifications\?limit=2&cursor=[A-Za-z0-9_.-]+>; rel="next"$' "Link to the next page"
+ids=$(jq -r '.notifications[].id' <<<"$BODY")
+cursor=$(jq -r .next_cursor <<<"$BODY")
+FIRST_CURSOR=$cursor
+pages=1
+while [[ $cursor != null && $pages -lt 50 ]]; do
+	TOKEN=$P_TOKEN req GET "$N?limit=2&cursor=$cursor"
+	[[ $STATUS == 200 ]] || break
+	ids+=$'\n'$(jq -r '.notifications[].id' <<<"$BODY")
+	cursor=$(jq -r .next_cursor <<<"$BODY")
+	pages=$((pages + 1))
+done
+ids=$(grep -v '^$' <<<"$ids")
+check "the cursor walk gives every notification once, newest first" test \
+	"$(wc -l <<<"$ids")|$(sort -u <<<"$ids" | wc -l)|$(sort -rn <<<"$ids" | tr '\n' ,)" = \
+	"$total|$total|$(tr '\n' , <<<"$ids")"
+TOKEN=$Q_TOKEN req GET "$N?limit=2&cursor=$FIRST_CURSOR"
+expect_status 422 "another user's cursor is refused"
+TOKEN=$P_TOKEN req GET "$N?limit=2&unread=true&cursor=$FIRST_CURSOR"
+expect_status 422 "a cursor from the unfiltered list is refused with unread=true"
+TOKEN=$P_TOKEN req GET "$N?limit=2&cursor=${FIRST_CURSOR%?}x"
+expect_status 422 "an altered cursor is refused"
+TOKEN=$P_TOKEN req GET "$N?unread=maybe"
+expect_status 422 "unread=maybe is 422"
+TOKEN=$P_TOKEN req GET "$N?limit=0"
+expect_status 422 "limit=0 is 422"
+TOKEN='' req GET "$N"
+expect_status 401 "no credential: 401"
+
+# ---- read one, read all
+first=$(head -n 1 <<<"$ids")
+TOKEN=$Q_TOKEN req POST "$N/$first/read"
+expect_status 404 "another user's notification: 404"
+TOKEN=$P_TOKEN req POST "$N/abc/read"
+expect_status 422 "a non-numeric id: 422"
+TOKEN=$P_TOKEN req POST "$N/$first/read"
+expect_status 200 "POST /{id}/read is 200"
+expect_json '[.id, .read] | tojson' "[$first,true]" "it answers the notification, read"
+expect_json_match .read_at "$TS_RE" "with read_at"
+at=$(jq -r .read_at <<<"$BODY")
+TOKEN=$P_TOKEN req POST "$N/$first/read"
+expect_json .read_at "$at" "marking it read again keeps the first read_at"
+TOKEN=$P_TOKEN req GET "$N?unread=true&limit=100"
+expect_json "[.notifications[] | select(.read)] | length" 0 "unread=true lists only unread ones"
+expect_json "[(.notifications | length), .unread_count] | tojson" "[$((total - 1)),$((total - 1))]" \
+	"unread=true: all but the one read, and unread_count says so"
+TOKEN=$P_TOKEN req POST "$N/read-all"
+expect_status 200 "POST /read-all is 200"
+expect_json .marked_read $((total - 1)) "read-all marks the others"
+TOKEN=$P_TOKEN req GET "$N?unread=true"
+expect_json "[(.notifications | length), .unread_count] | tojson" "[0,0]" "nothing unread afterwards"
+TOKEN=$P_TOKEN req GET "$N/read-all"
+expect_status 405 "GET /read-all is 405"
+
+# ---- the queue in /metrics (from loopback)
+TOKEN='' req GET /metrics
+expect_status 200 "/metrics from loopback"
+if grep -qE '^jobs_queue_depth\{state="done",kind="notify"\} [1-9][0-9]*$' <<<"$BODY" &&
+	grep -qE '^jobs_duration_p99_seconds\{kind="notify"\} [0-9.e-]+$' <<<"$BODY" &&
+	grep -q '^# TYPE jobs_oldest_queued_seconds gauge$' <<<"$BODY"; then
+	ok "/metrics: queue depth by state and kind, durations, oldest queued job"
+else fail "/metrics job gauges" "$(grep '^jobs' <<<"$BODY" | head -n 5)"; fi
+if command -v promtool >/dev/null; then
+	if out=$(promtool check metrics <<<"$BODY" 2>&1); then ok "/metrics with the job gauges passes promtool check metrics"
+	else fail "promtool check metrics" "$out"; fi
+fi
+
+finish
