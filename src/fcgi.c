@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "cgi.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -34,13 +35,6 @@ static void on_term(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
-}
-
-static double elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
 /* Where a request comes from and its answer goes: a FastCGI request, or (plain CGI,
@@ -191,7 +185,7 @@ static int serve_one(struct conn *r, struct arena *a, struct http_response *res,
 	memset(out, 0, sizeof *out);
 	out->route = -1;
 	char made_id[33];
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_now();
 	metrics_request_begin();
 	parse_request(r, &req, body, a);
 	req.request_id = request_id(req.request_id, made_id);
@@ -204,7 +198,7 @@ static int serve_one(struct conn *r, struct arena *a, struct http_response *res,
 		app_handle(&req, res, a, out);
 	watchdog_disarm(); /* from here the answer is being written: too late for another */
 	write_response(r, &req, res, head);
-	double ms = elapsed_ms(&start);
+	double ms = clock_ms_since(&start);
 	metrics_request_end(req.method, out->route, res->status, ms / 1e3);
 	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,
 	            ms, out->user_id, res->body.len, out->db);
@@ -232,8 +226,8 @@ static int kept_connection_ready(FCGX_Request *r, struct timespec *drain_start)
 		int timeout = -1;
 		if (stopping) {
 			if (drain_start->tv_sec == 0)
-				clock_gettime(CLOCK_MONOTONIC, drain_start);
-			timeout = KEPT_DRAIN_MS - (int)elapsed_ms(drain_start);
+				*drain_start = clock_now();
+			timeout = KEPT_DRAIN_MS - (int)clock_ms_since(drain_start);
 			if (timeout <= 0)
 				return -1;
 		}
