@@ -156,7 +156,8 @@ expect_status 200 "... and the running workers go on answering"
 rm "$dir/taskapi"
 printf '#!/bin/sh\necho "taskapi: refusing to start: test" >&2\nexit 78\n' >"$dir/taskapi"
 chmod +x "$dir/taskapi"
-kill -KILL $(ps --ppid "$master" -o pid=)
+mapfile -t workers < <(ps --ppid "$master" -o pid=)
+kill -KILL "${workers[@]}"
 check "the master stops once every worker refused its configuration" \
 	wait_for 15 eval '! kill -0 '"$master"' 2>/dev/null'
 wait "$master"
