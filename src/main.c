@@ -1,6 +1,6 @@
 /*
  * taskapi: the Task Management API as a FastCGI application. `taskapi --help` lists the
- * commands (serve, worker, migrate, check-config, user create, sql, hash-rate, explain,
+ * commands (serve, worker, migrate, check-config, user create, sql, hash-rate, explain, routes,
  * version, help); with no command it is a FastCGI worker on a listening fd 0 or a CGI
  * program answering one request. Help and version are answered before any setting is read.
  */
@@ -19,6 +19,7 @@
 #include "config.h"
 #include "db.h"
 #include "listen.h"
+#include "handlers.h"
 #include "log.h"
 #include "query.h"
 #include "server.h"
@@ -52,6 +53,9 @@ static const struct command commands[] = {
 	{"explain", "explain list|stats USER_ID [QUERY]",
 	 "  EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or /tasks/stats?QUERY)\n"
 	 "  runs for that user, as a worker plans it.\n"},
+	{"routes", "routes",
+	 "  The route table, one line per path: \"METHODS<TAB>PATH\" (HEAD answers wherever GET\n"
+	 "  does and is left out); the API document's contract test compares it with docs/openapi.yaml.\n"},
 	{"version", "version", "  Prints the build id (also --version).\n"},
 	{"help", "help [COMMAND]", "  This text, or a command's (also --help, -h, COMMAND --help).\n"},
 };
@@ -88,6 +92,17 @@ static int usage(void)
 {
 	fprintf(stderr, "taskapi: unknown command or arguments; `taskapi --help` lists the commands\n");
 	return 2;
+}
+
+/* The methods are the route table's (HEAD answers wherever GET does and is left out). */
+static int print_routes(void)
+{
+	for (int i = 0; i < routes_count; i++) {
+		char allow[64];
+		router_allow(&routes[i], allow, sizeof allow);
+		printf("%s\t%s\n", allow, routes[i].pattern);
+	}
+	return 0;
 }
 
 /* A command that takes no argument refuses any; --help/-h was handled before. */
@@ -313,9 +328,11 @@ int main(int argc, char **argv)
 		return hash_rate(argc > 2 ? atoi(argv[2]) : 12, argc > 3 ? atof(argv[3]) : 3.0);
 	}
 	if ((strcmp(cmd, "serve") == 0 || strcmp(cmd, "worker") == 0 || strcmp(cmd, "migrate") == 0 ||
-	     strcmp(cmd, "check-config") == 0) &&
+	     strcmp(cmd, "check-config") == 0 || strcmp(cmd, "routes") == 0) &&
 	    (rc = refuse_arguments(c, argc, argv)) != 0)
 		return rc;
+	if (strcmp(cmd, "routes") == 0)
+		return print_routes();
 	if (strcmp(cmd, "user") == 0 && (argc < 3 || strcmp(argv[2], "create") != 0))
 		return usage();
 	if (strcmp(cmd, "explain") == 0 && (argc < 4 || argc > 5))
