@@ -73,6 +73,8 @@ extern const char *const config_profiles[];
 /* Fills cfg from the environment; on a refusal writes why to err and returns -1. */
 int config_load(struct config *c, char *err, size_t errlen);
 int config_origin_allowed(const struct config *c, const char *origin);
+/* Frees what config_load allocated (the secrets) in a configuration other than cfg. */
+void config_free(struct config *c);
 /* 1 when addr (REMOTE_ADDR) is loopback or in METRICS_ALLOW; 0 otherwise or when NULL. */
 int config_metrics_allowed(const struct config *c, const char *addr);
 

@@ -402,6 +402,14 @@ int config_load(struct config *c, char *err, size_t errlen)
 	return load_secret(c, err, errlen) == 0 && load_previous_secrets(c, err, errlen) == 0 ? 0 : -1;
 }
 
+void config_free(struct config *c)
+{
+	for (int i = 1; i < c->jwt_key_count; i++)
+		free((void *)c->jwt_keys[i].secret);
+	free(c->jwt_secret);
+	memset(c, 0, sizeof *c);
+}
+
 int config_origin_allowed(const struct config *c, const char *origin)
 {
 	if (!origin || !*origin)

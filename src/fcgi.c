@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "clock.h"
 #include "cgi.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"

@@ -192,6 +192,25 @@ static void wait_exit(pid_t pid)
 	metrics_worker_exited(pid, 0);
 }
 
+/*
+ * Before a SIGHUP replaces anything: the new workers will read the environment and the
+ * secret files again, so read them here first; if they would refuse, the old workers
+ * stay. (A worker that refuses anyway is not restarted: see reap.)
+ */
+static int reload_refused(void)
+{
+	struct config next;
+	char err[256];
+	if (config_load(&next, err, sizeof err) != 0) {
+		log_error(NULL, "master: SIGHUP: the workers would refuse the configuration (%s); "
+		                "keeping the running ones", err);
+		config_free(&next);
+		return -1;
+	}
+	config_free(&next);
+	return 0;
+}
+
 /* SIGHUP: one at a time, start the new worker, then drain the old one. */
 static void replace_all(void)
 {
@@ -292,7 +311,8 @@ static int supervise(const char *self, const char *cmd, int n, int pool)
 		}
 		if (got_hup) {
 			got_hup = 0;
-			replace_all();
+			if (reload_refused() == 0)
+				replace_all();
 			continue;
 		}
 		long long now = clock_ms();

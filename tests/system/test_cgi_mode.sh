@@ -133,19 +133,31 @@ pids+=($!)
 wait_for 10 eval 'fcgi 127.0.0.1:'"$port"' GET /health; [[ $STATUS == 200 ]]'
 expect_status 200 "serve under systemd socket activation (LISTEN_FDS, fd 3) answers"
 
-# ---- workers that refuse their configuration are not respawned forever
-# The master reads a secret file at start; its workers read it again when they are
-# exec'd. With the file gone, SIGHUP makes every new worker refuse.
+# ---- a reload the workers would refuse keeps the running ones
 printf 'a-secret-of-at-least-thirty-two-bytes-0123456789\n' >"$dir/secret"
+cp "$BIN" "$dir/taskapi"
 sock=$dir/pool.sock
 env -u JWT_SECRET APP_ENV=production JWT_SECRET_FILE="$dir/secret" TASKAPI_WORKERS=2 \
-	TASKAPI_LISTEN="$sock" TASKAPI_LOG_FILE="$dir/refuse.log" "$BIN" serve >"$dir/refuse.err" 2>&1 &
+	TASKAPI_LISTEN="$sock" TASKAPI_LOG_FILE="$dir/refuse.log" "$dir/taskapi" serve >"$dir/refuse.err" 2>&1 &
 master=$!
 pids+=("$master")
 wait_for 10 eval 'fcgi '"$sock"' GET /health; [[ $STATUS == 200 ]]'
 expect_status 200 "setup: a production pool with JWT_SECRET_FILE answers"
 rm "$dir/secret"
 kill -HUP "$master"
+check "bad: SIGHUP with the secret file gone is refused by the master, which says why" \
+	wait_for 10 grep -q 'SIGHUP: the workers would refuse the configuration (JWT_SECRET_FILE' "$dir/refuse.log"
+fcgi "$sock" GET /health
+expect_status 200 "... and the running workers go on answering"
+
+# ---- workers that refuse their configuration are not respawned forever
+# Here the binary the master execs is replaced by one that refuses (exit 78), and the
+# workers die: each slot is tried once, then the master stops.
+rm "$dir/taskapi"
+printf '#!/bin/sh\necho "taskapi: refusing to start: test" >&2\nexit 78\n' >"$dir/taskapi"
+chmod +x "$dir/taskapi"
+mapfile -t workers < <(ps --ppid "$master" -o pid=)
+kill -KILL "${workers[@]}"
 check "the master stops once every worker refused its configuration" \
 	wait_for 15 eval '! kill -0 '"$master"' 2>/dev/null'
 wait "$master"
