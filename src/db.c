@@ -20,7 +20,9 @@
 #include "metrics.h"
 
 #define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+/* The longest wait between connection attempts: also the most a worker adds, after a
+   failover, to the time until it writes to the new primary. */
+#define BACKOFF_MAX_MS 2000
 /* A connection attempt that failed faster than this (refused, the server starting up) is
    cheap: the next request may try again after DB_RECONNECT_FLOOR_MS, not the backoff. */
 #define QUICK_FAILURE_MS 500
@@ -272,6 +274,16 @@ static enum db_status classify(struct link *l, PGresult *r, const char *name)
 		}
 		return DB_UNAVAILABLE;
 	}
+	/* A write on a server that is (now) a standby: after a failover, a connection made
+	   before the promotion may still reach the old primary's address. Drop it; the next
+	   connection (target_session_attrs=read-write in a multi-host DATABASE_URL) finds
+	   the new primary. */
+	if (!l->replica && strcmp(state, "25006") == 0) {
+		log_error(NULL, "db: %s: the server is read-only (a standby): %s", name,
+		          PQresultErrorMessage(r));
+		metrics_db_error(METRICS_DB_LOST);
+		return DB_UNAVAILABLE;
+	}
 	if (strcmp(state, "23505") == 0) {
 		const char *c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
 		snprintf(constraint_name, sizeof constraint_name, "%s", c ? c : "");
@@ -401,6 +413,8 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
 		PQclear(work);
 		if (st == DB_UNIQUE && constraint)
 			*constraint = constraint_name;
+		if (st == DB_UNAVAILABLE)
+			link_lost(&primary);
 	}
 	PQclear(pos);
 	return st;
@@ -433,6 +447,13 @@ static int replica_check(void)
 	PQclear(r);
 	if (!ok) {
 		replica_skip("is not in recovery (not a streaming replica)");
+		/* After a failover the standby it reached may be the new primary: connect again
+		   (after the backoff), so that a READ_DATABASE_URL listing every host with
+		   target_session_attrs=prefer-standby finds a standby that remains. And a
+		   promotion means there is a primary again: try it now, not after its backoff. */
+		link_lost(&replica);
+		if (!primary.conn)
+			primary.next_attempt_ms = 0;
 		return -1;
 	}
 	return 0;
@@ -461,6 +482,29 @@ static int replica_fits(uint64_t min_lsn)
 	return min_lsn <= rs.replay_lsn;
 }
 
+/*
+ * While the primary cannot be reached (a failover: the old one died, no standby is
+ * promoted yet), a read goes to the replica even past READ_MAX_LAG_MS: a standby's
+ * answer beats a 503, and while there is no primary there are no newer writes to miss.
+ * The client's own writes still count: the replica must have replayed its token.
+ */
+static int primary_away;
+static int replica_stands_in(uint64_t min_lsn)
+{
+	if (!db_replica_configured() || clock_ms() < replica.next_attempt_ms)
+		return 0;
+	int stale = rs.checked_ms == 0 || min_lsn > rs.replay_lsn ||
+	            clock_ms() - rs.checked_ms >= cfg.read_check_ms;
+	if (stale && replica_check() != 0)
+		return 0;
+	if (min_lsn > rs.replay_lsn)
+		return 0;
+	if (!primary_away)
+		log_warn("db: the primary cannot be reached: reads go to the replica (lag %.0f ms)", rs.lag_ms);
+	primary_away = 1;
+	return 1;
+}
+
 enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
                               PGresult **res, const char **constraint)
 {
@@ -475,7 +519,23 @@ enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char 
 	q->used |= DB_USED_PRIMARY;
 	if (!s->read_only && db_replica_configured())
 		return run_write(id, params, res, constraint, &q->commit_lsn);
-	return run_on(&primary, id, params, res, constraint);
+	enum db_status st = run_on(&primary, id, params, res, constraint);
+	if (st == DB_UNAVAILABLE && q->reads_may_use_replica && s->read_only) {
+		if (replica_stands_in(q->min_lsn) &&
+		    run_on(&replica, id, params, res, constraint) == DB_OK) {
+			q->used = (q->used & ~DB_USED_PRIMARY) | DB_USED_REPLICA;
+			return DB_OK;
+		}
+		/* The replica may just have found itself promoted (replica_check): then the
+		   primary is there again, worth one more try at once. */
+		if (primary.next_attempt_ms == 0)
+			st = run_on(&primary, id, params, res, constraint);
+	}
+	if (st == DB_OK && primary_away) {
+		log_info("db: the primary answers again: reads follow READ_MAX_LAG_MS again");
+		primary_away = 0;
+	}
+	return st;
 }
 
 /* ==== Replica state for readiness ==== */

@@ -4,7 +4,8 @@
 --   GET  /api/v1/tasks/{id}      (the last task this thread created)
 --   GET  /api/v1/tasks/?limit=5
 -- and appends one line per response to $LOAD_OUT/thread-<n>.log:
---   <start> <end> <method> <status> <task id or -> <request id or ->
+--   <start> <end> <method> <status> <task id or -> <request id or -> <title or ->
+-- (the title of a POST lets a failed write be looked up: committed or not).
 -- (times in seconds since the epoch, CLOCK_REALTIME, to line up with fault times).
 -- It carries the consistency token of its last write (X-Consistency-Token), as a client
 -- that reads its own writes must; LOAD_NO_CONSISTENCY=1 leaves it out (stale reads show).
@@ -26,7 +27,7 @@ function setup(thread)
 	thread:set("id", counter)
 end
 
-local out, seq, last_id, method, started, consistency
+local out, seq, last_id, method, started, consistency, title
 local token = os.getenv("TOKEN") or ""
 local send_consistency = os.getenv("LOAD_NO_CONSISTENCY") ~= "1"
 local tag = os.getenv("LOAD_TAG") or "load"
@@ -48,7 +49,8 @@ function request()
 	if step == 1 or last_id == nil then
 		method = "POST"
 		headers["Content-Type"] = "application/json"
-		local body = string.format('{"title":"%s-%d-%d","priority":"high"}', tag, id, seq)
+		title = string.format("%s-%d-%d", tag, id, seq)
+		local body = string.format('{"title":"%s","priority":"high"}', title)
 		return wrk.format("POST", "/api/v1/tasks/", headers, body)
 	elseif step == 2 then
 		method = "GET1"
@@ -66,5 +68,6 @@ function response(status, headers, body)
 		consistency = headers["X-Consistency-Token"] or consistency
 	end
 	local rid = headers["X-Request-ID"] or headers["x-request-id"] or "-"
-	out:write(string.format("%.6f %.6f %s %d %s %s\n", started, now(), method, status, task, rid))
+	out:write(string.format("%.6f %.6f %s %d %s %s %s\n", started, now(), method, status, task, rid,
+		method == "POST" and title or "-"))
 end

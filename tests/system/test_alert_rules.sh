@@ -18,7 +18,8 @@ if out=$(cd "$REPO/tests/rules" && promtool test rules alerts.test.yml 2>&1); th
 else
 	fail "promtool test rules" "$out"
 fi
-for a in TaskapiHighErrorRatio TaskapiHighLatency TaskapiDatabaseDown TaskapiWorkerRestartLoop; do
+for a in TaskapiHighErrorRatio TaskapiHighLatency TaskapiDatabaseDown TaskapiWorkerRestartLoop \
+	PatroniNoPrimary PatroniNoSynchronousStandby; do
 	check "the rules define $a" grep -q "alert: $a\$" "$rules"
 done
 
