@@ -2,6 +2,7 @@
 # `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
 # `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
+# `make install PREFIX=/usr DESTDIR=...` and `make deb`: see dist/install.mk.
 # `make docs-site` builds /openapi.json, /docs and /redoc into build/apidocs (needs `make deps`).
 
 CC      ?= cc
@@ -97,3 +98,6 @@ format-check:
 
 clean:
 	rm -rf build
+
+# make install, make deb
+include dist/install.mk

@@ -414,7 +414,7 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
 		if (st == DB_UNIQUE && constraint)
 			*constraint = constraint_name;
 		if (st == DB_UNAVAILABLE)
-			link_lost(&primary);
+			link_lost(&primary, 1);
 	}
 	PQclear(pos);
 	return st;
@@ -451,7 +451,7 @@ static int replica_check(void)
 		   (after the backoff), so that a READ_DATABASE_URL listing every host with
 		   target_session_attrs=prefer-standby finds a standby that remains. And a
 		   promotion means there is a primary again: try it now, not after its backoff. */
-		link_lost(&replica);
+		link_lost(&replica, 0);
 		if (!primary.conn)
 			primary.next_attempt_ms = 0;
 		return -1;

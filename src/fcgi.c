@@ -113,7 +113,11 @@ static void parse_request(struct conn *r, struct http_request *req, struct buf *
 	req->origin = param(r, "HTTP_ORIGIN");
 	req->preflight_method = param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	req->preflight_headers = param(r, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+	/* NGINX and Apache (SetEnvIf) pass REQUEST_ID; lighttpd and mod_fcgid only the client's
+	   header. Either is checked (request_id below) before it is used. */
 	req->request_id = param(r, "REQUEST_ID");
+	if (!req->request_id)
+		req->request_id = param(r, "HTTP_X_REQUEST_ID");
 	req->consistency_token = param(r, "HTTP_X_CONSISTENCY_TOKEN");
 	req->cookie = param(r, "HTTP_COOKIE");
 	req->if_match = param(r, "HTTP_IF_MATCH");
