@@ -2,6 +2,8 @@
 # `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
 # `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
+# `make check` is the fast check (unit tests, fuzz replays, include cycles, golden SQL,
+# format); `make format` applies .clang-format. HACKING.md says when to run which.
 
 CC      ?= cc
 PKGS    := json-c libjwt libpq libcrypto
@@ -32,7 +34,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster clean format-check fuzz fuzz-build
+.PHONY: all asan unit deps run stop test test-cluster clean check format format-check fuzz fuzz-build
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -88,8 +90,14 @@ test: deps
 test-cluster: deps
 	@scripts/test-cluster
 
+check:
+	@scripts/check
+
+format:
+	@scripts/format-check --fix
+
 format-check:
-	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c
+	@scripts/format-check
 
 clean:
 	rm -rf build

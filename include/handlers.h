@@ -11,9 +11,8 @@
 #include "jsonv.h"
 #include "problems.h"
 #include "router.h"
-#include "words.h"
-
-#define API_VERSION "1.0.0"
+#include "rows.h"
+#include "version.h"
 
 struct ctx {
 	const struct http_request *req;
@@ -145,21 +144,5 @@ void json_task(struct buf *b, PGresult *r, int row, int col);
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */
 void reply_json(struct ctx *c, int status);
-
-/* Column lists the statements return, in the order json_user/json_task read them. */
-#define USER_COLS(t) t ".id, " t ".email, " t ".username, " t ".full_name, " t ".role, " \
-	t ".is_active, " t ".created_at, " t ".updated_at"
-#define USER_NCOLS 8
-#define TASK_COLS(t) t ".id, " t ".title, " t ".description, " t ".status, " t ".priority, " \
-	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at, " t ".version"
-#define TASK_NCOLS 10
-#define API_KEY_COLS(t) t ".id, " t ".name, " t ".prefix, " t ".created_at, " t ".last_used_at, " \
-	t ".expires_at"
-#define API_KEY_NCOLS 6
-
-/* Preferences a user has not set (the SQL and the API docs use the same values). */
-#define PREF_DEFAULT_PAGE_SIZE "10"
-#define PREF_DEFAULT_SORT SORT_KEY_ID
-#define PREF_DEFAULT_TIMEZONE "UTC"
 
 #endif

@@ -207,6 +207,7 @@ int worker_run(void)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 
+	app_metrics_labels();
 	if (metrics_attach() != 0)
 		log_error(NULL, "worker: metrics unavailable");
 	if (FCGX_Init() != 0) {

@@ -4,7 +4,8 @@
  *                    on TASKAPI_LISTEN (host:port or a socket path) when that is set
  *   taskapi worker   one worker (the master execs these)
  *   taskapi migrate  apply the SQL migrations in TASKAPI_SQL_DIR to DATABASE_URL
- *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench)
+ *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench);
+ *                    `taskapi sql --list` prints every statement's name
  *   taskapi hash-rate [COST] [SECONDS]   bcrypt hashes per second on one core
  *   taskapi user create [--admin] --username U --email E [--full-name F] < password
  *   taskapi explain list|stats USER_ID [QUERY]
@@ -38,6 +39,11 @@ static int usage(void)
 
 static int print_sql(const char *name)
 {
+	if (strcmp(name, "--list") == 0) { /* every statement's name, for tests/golden/ */
+		for (int i = 0; i < STMT_COUNT; i++)
+			printf("%s\n", statements[i].name);
+		return 0;
+	}
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (strcmp(statements[i].name, name) == 0) {
 			printf("%s\n", statements[i].sql);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -187,6 +188,7 @@ int master_run(const char *self)
 	slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots)
 		return 1;
+	app_metrics_labels();
 	if (metrics_create() != 0)
 		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
 	log_info("master: starting %d workers (build %s)", nslots, TASKAPI_BUILD_ID);
