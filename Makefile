@@ -4,6 +4,8 @@
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
 # `make install PREFIX=/usr DESTDIR=...` and `make deb`: see dist/install.mk.
 # `make docs-site` builds /openapi.json, /docs and /redoc into build/apidocs (needs `make deps`).
+# `make check` is the fast check (unit tests, fuzz replays, include cycles, golden SQL,
+# format); `make format` applies .clang-format. HACKING.md says when to run which.
 
 CC      ?= cc
 PKGS    := json-c libjwt libpq libcrypto libcurl
@@ -34,7 +36,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster test-jobs clean format-check fuzz fuzz-build docs-site
+.PHONY: all asan unit deps run stop test test-cluster test-jobs clean check format format-check fuzz fuzz-build docs-site
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -99,8 +101,14 @@ test-jobs: deps
 	@$(MAKE) -s all
 	@JOBS_FULL=1 tests/jobs/run
 
+check:
+	@scripts/check
+
+format:
+	@scripts/format-check --fix
+
 format-check:
-	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c
+	@scripts/format-check
 
 clean:
 	rm -rf build

@@ -25,6 +25,8 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
                 struct app_outcome *out);
 /* The route label of an outcome: the route's pattern, or "unmatched". */
 const char *app_route_label(int route);
+/* Gives metrics its labels (route patterns, statement names): before metrics_create/attach. */
+void app_metrics_labels(void);
 /* The consistency token a request presents (header or cookie, the later of both); 0 if none. */
 uint64_t app_consistency_token(const struct http_request *req);
 /* Work for after the response has gone: records an API key's use (one write a minute at most). */

@@ -11,9 +11,8 @@
 #include "jsonv.h"
 #include "problems.h"
 #include "router.h"
-#include "words.h"
-
-#define API_VERSION "1.0.0"
+#include "rows.h"
+#include "version.h"
 
 struct ctx {
 	const struct http_request *req;
@@ -97,18 +96,12 @@ void user_prefs_update(struct ctx *c);
 void notification_list(struct ctx *c);
 void notification_read(struct ctx *c);
 void notification_read_all(struct ctx *c);
-#define NOTIF_COLS(t) t ".id, " t ".kind, " t ".task_id, " t ".title, " t ".message, " \
-	t ".created_at, " t ".read_at"
-#define NOTIF_NCOLS 7
 
 /* ==== Reports (src/handlers_reports.c) ==== */
 void report_create(struct ctx *c);
 void report_generate(struct ctx *c);
 void report_get(struct ctx *c);
 void report_download(struct ctx *c);
-#define REPORT_COLS(t) t ".id, " t ".kind, " t ".status, " t ".filters::text, " t ".rows_done, " \
-	t ".rows_total, " t ".bytes, " t ".summary::text, " t ".error, " t ".created_at, " \
-	t ".finished_at, " t ".expires_at, " t ".chunks"
 
 /* ==== Idempotency keys (src/idempotency.c) ==== */
 
@@ -163,21 +156,5 @@ void json_task(struct buf *b, PGresult *r, int row, int col);
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */
 void reply_json(struct ctx *c, int status);
-
-/* Column lists the statements return, in the order json_user/json_task read them. */
-#define USER_COLS(t) t ".id, " t ".email, " t ".username, " t ".full_name, " t ".role, " \
-	t ".is_active, " t ".created_at, " t ".updated_at"
-#define USER_NCOLS 8
-#define TASK_COLS(t) t ".id, " t ".title, " t ".description, " t ".status, " t ".priority, " \
-	t ".due_date, " t ".owner_id, " t ".created_at, " t ".updated_at, " t ".version"
-#define TASK_NCOLS 10
-#define API_KEY_COLS(t) t ".id, " t ".name, " t ".prefix, " t ".created_at, " t ".last_used_at, " \
-	t ".expires_at"
-#define API_KEY_NCOLS 6
-
-/* Preferences a user has not set (the SQL and the API docs use the same values). */
-#define PREF_DEFAULT_PAGE_SIZE "10"
-#define PREF_DEFAULT_SORT SORT_KEY_ID
-#define PREF_DEFAULT_TIMEZONE "UTC"
 
 #endif

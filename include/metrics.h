@@ -11,8 +11,8 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "db.h"
 #include "http.h"
+#include "router.h"
 #include "words.h"
 
 enum metrics_db_error {
@@ -26,6 +26,23 @@ enum metrics_db_error {
 enum { METRICS_TASK_STATUSES = TASK_STATUS_COUNT };
 
 /* ==== Setting up ==== */
+
+/* Statements a segment has room for (STMT_COUNT, include/db.h, must not exceed it). */
+#define METRICS_STATEMENTS_MAX 96
+
+/*
+ * The label of each route (its pattern, by index in the route table) and of each
+ * statement (its name, by id), given once at start before metrics_create/attach by the
+ * layer that owns those tables (app_metrics_labels, src/app.c): metrics depends on
+ * neither. The arrays must outlive the process's use of metrics.
+ */
+struct metrics_labels {
+	const char *const *routes;
+	int nroutes; /* at most ROUTES_MAX */
+	const char *const *statements;
+	int nstatements; /* at most METRICS_STATEMENTS_MAX */
+};
+void metrics_set_labels(const struct metrics_labels *labels);
 
 /* Master: creates the segment and exports its fd in TASKAPI_METRICS_FD; 0 on success. */
 int metrics_create(void);
@@ -56,7 +73,8 @@ void metrics_request_begin(void);
 void metrics_request_id(const char *id);
 /* route: index in routes[], -1 when no route matched. */
 void metrics_request_end(enum http_method method, int route, int status, double seconds);
-void metrics_db_query(enum stmt_id id, double seconds);
+/* statement: its id (enum stmt_id). */
+void metrics_db_query(int statement, double seconds);
 void metrics_db_error(enum metrics_db_error kind);
 void metrics_db_reconnect(void);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "handlers.h"
 #include "lsn.h"
+#include "metrics.h"
 
 static void cors_headers(const struct http_request *req, struct http_response *res)
 {
@@ -39,6 +40,19 @@ static void preflight(const struct http_request *req, struct http_response *res)
 const char *app_route_label(int route)
 {
 	return route >= 0 && route < routes_count ? routes[route].pattern : "unmatched";
+}
+
+void app_metrics_labels(void)
+{
+	static const char *route_labels[ROUTES_MAX];
+	static const char *statement_names[STMT_COUNT];
+	_Static_assert(STMT_COUNT <= METRICS_STATEMENTS_MAX, "raise METRICS_STATEMENTS_MAX");
+	for (int i = 0; i < routes_count && i < ROUTES_MAX; i++)
+		route_labels[i] = routes[i].pattern;
+	for (int i = 0; i < STMT_COUNT; i++)
+		statement_names[i] = statements[i].name;
+	struct metrics_labels l = {route_labels, routes_count, statement_names, STMT_COUNT};
+	metrics_set_labels(&l);
 }
 
 uint64_t app_consistency_token(const struct http_request *req)

@@ -269,6 +269,7 @@ int worker_run(void)
 	if (watchdog_init(cfg.slowlog_ms, cfg.request_timeout_ms) != 0)
 		log_error(NULL, "worker: no request timer: %s", strerror(errno));
 
+	app_metrics_labels();
 	if (metrics_attach() != 0)
 		log_error(NULL, "worker: metrics unavailable");
 	if (FCGX_Init() != 0) {
@@ -330,6 +331,7 @@ int cgi_run(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (watchdog_init(cfg.slowlog_ms, cfg.request_timeout_ms) != 0)
 		log_error(NULL, "cgi: no request timer: %s", strerror(errno));
+	app_metrics_labels();
 	if (metrics_attach() != 0)
 		log_debug("cgi: metrics unavailable");
 	struct arena arena = {0};

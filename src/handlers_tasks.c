@@ -402,6 +402,8 @@ void task_update(struct ctx *c)
 		reply_problems(c);
 		return;
 	}
+	/* A "given" flag and its value per line. */
+	/* clang-format off */
 	const char *params[] = {
 		c->caller, id,
 		field_given(&v[T_TITLE]), v[T_TITLE].str,
@@ -412,6 +414,7 @@ void task_update(struct ctx *c)
 		field_given(&v[T_DUE_DATE]), value_or_null(&v[T_DUE_DATE]),
 		if_match_versions(c, task_id),
 	};
+	/* clang-format on */
 	PGresult *r = db_or_reply(c, STMT_TASK_UPDATE, params);
 	if (!r)
 		return;

@@ -49,7 +49,7 @@ static const struct command commands[] = {
 	 "  and reports its schema version. Exit status 0 when both are fine.\n"},
 	{"user", "user create [--admin] --username NAME --email EMAIL [--full-name NAME] < password",
 	 "  Creates an account (an admin with --admin); the password is read from stdin.\n"},
-	{"sql", "sql NAME", "  Prints a prepared statement's SQL (for EXPLAIN and pgbench).\n"},
+	{"sql", "sql NAME | --list", "  Prints a prepared statement's SQL (for EXPLAIN and pgbench); --list: every name.\n"},
 	{"hash-rate", "hash-rate [COST] [SECONDS]", "  bcrypt verifications per second on one core.\n"},
 	{"explain", "explain list|stats USER_ID [QUERY]",
 	 "  EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or /tasks/stats?QUERY)\n"
@@ -157,6 +157,11 @@ static int early_answer(int argc, char **argv, int *rc)
 
 static int print_sql(const char *name)
 {
+	if (strcmp(name, "--list") == 0) { /* every statement's name, for tests/golden/ */
+		for (int i = 0; i < STMT_COUNT; i++)
+			printf("%s\n", statements[i].name);
+		return 0;
+	}
 	for (int i = 0; i < STMT_COUNT; i++) {
 		if (strcmp(statements[i].name, name) == 0) {
 			printf("%s\n", statements[i].sql);

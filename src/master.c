@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -296,6 +297,8 @@ static int supervise(const char *self, const char *cmd, int n, int pool)
 		return 1;
 	if (health_fd >= 0)
 		slots[nslots - 1].health = 1;
+	if (pool)
+		app_metrics_labels();
 	if (pool && metrics_create() != 0)
 		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
 	log_info("master: starting %d %ss%s (build %s)", n, cmd,

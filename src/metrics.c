@@ -22,12 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "clock.h"
 #include "crypto.h"
-#include "handlers.h"
 #include "listen.h"
 #include "log.h"
+#include "version.h"
 #include "words.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
@@ -83,7 +82,7 @@ struct metrics_shm {
 	_Atomic uint64_t requests[ROUTE_SLOTS][HTTP_METHOD_COUNT][STATUS_SLOTS];
 	struct http_histogram http_duration[ROUTE_SLOTS];
 
-	struct db_histogram db_duration[STMT_COUNT];
+	struct db_histogram db_duration[METRICS_STATEMENTS_MAX];
 	_Atomic uint64_t db_errors[METRICS_DB_ERROR_KINDS];
 	_Atomic uint64_t db_reconnects;
 
@@ -96,6 +95,22 @@ struct metrics_shm {
 
 static struct metrics_shm *shm;
 static struct worker_slot *my_slot;
+static struct metrics_labels labels;
+
+void metrics_set_labels(const struct metrics_labels *l)
+{
+	labels = *l;
+	if (labels.nroutes > ROUTES_MAX)
+		labels.nroutes = ROUTES_MAX;
+	if (labels.nstatements > METRICS_STATEMENTS_MAX)
+		labels.nstatements = METRICS_STATEMENTS_MAX;
+}
+
+/* A route slot's label: the route's pattern, or "unmatched" for the last slot. */
+static const char *route_label(int route)
+{
+	return route >= 0 && route < labels.nroutes ? labels.routes[route] : "unmatched";
+}
 
 /* ==== Setting up ==== */
 
@@ -106,10 +121,10 @@ static uint64_t layout_hash(void)
 	uint64_t h = CRYPTO_FNV1A_INIT;
 	size_t size = sizeof(struct metrics_shm);
 	h = crypto_fnv1a(h, &size, sizeof size);
-	for (int i = 0; i < routes_count; i++)
-		h = crypto_fnv1a(h, routes[i].pattern, strlen(routes[i].pattern) + 1);
-	for (int i = 0; i < STMT_COUNT; i++)
-		h = crypto_fnv1a(h, statements[i].name, strlen(statements[i].name) + 1);
+	for (int i = 0; i < labels.nroutes; i++)
+		h = crypto_fnv1a(h, labels.routes[i], strlen(labels.routes[i]) + 1);
+	for (int i = 0; i < labels.nstatements; i++)
+		h = crypto_fnv1a(h, labels.statements[i], strlen(labels.statements[i]) + 1);
 	h = crypto_fnv1a(h, status_codes, sizeof status_codes);
 	h = crypto_fnv1a(h, http_bounds, sizeof http_bounds);
 	return crypto_fnv1a(h, db_bounds, sizeof db_bounds);
@@ -307,9 +322,9 @@ void metrics_request_end(enum http_method method, int route, int status, double 
 	add(&h->sum_ns, to_ns(seconds));
 }
 
-void metrics_db_query(enum stmt_id id, double seconds)
+void metrics_db_query(int id, double seconds)
 {
-	if (!shm || id >= STMT_COUNT)
+	if (!shm || id < 0 || id >= labels.nstatements)
 		return;
 	struct db_histogram *h = &shm->db_duration[id];
 	add(&h->buckets[metrics_bucket(db_bounds, DB_BUCKETS, seconds)], 1);
@@ -375,7 +390,7 @@ static void render_requests(struct buf *out)
 	family(out, "http_requests_total", "counter",
 	       "HTTP requests answered by the pool, by method, route pattern and status.");
 	for (int r = 0; r < ROUTE_SLOTS; r++) {
-		if (r >= routes_count && r != ROUTES_MAX)
+		if (r >= labels.nroutes && r != ROUTES_MAX)
 			continue;
 		for (int m = 0; m < HTTP_METHOD_COUNT; m++)
 			for (int s = 0; s < STATUS_SLOTS; s++) {
@@ -385,7 +400,7 @@ static void render_requests(struct buf *out)
 				char st[8];
 				status_label(s, st);
 				buf_printf(out, "http_requests_total{method=\"%s\",route=\"%s\",status=\"%s\"} %llu\n",
-				           http_method_name((enum http_method)m), app_route_label(r), st,
+				           http_method_name((enum http_method)m), route_label(r), st,
 				           (unsigned long long)n);
 			}
 	}
@@ -476,8 +491,8 @@ static void render_db(struct buf *out)
 {
 	family(out, "db_query_duration_seconds", "histogram",
 	       "Time of one prepared statement's round trip to PostgreSQL, by statement.");
-	for (int i = 0; i < STMT_COUNT; i++)
-		render_histogram(out, "db_query_duration_seconds", "statement", statements[i].name,
+	for (int i = 0; i < labels.nstatements; i++)
+		render_histogram(out, "db_query_duration_seconds", "statement", labels.statements[i],
 		                 db_bounds, DB_BUCKETS, shm->db_duration[i].buckets,
 		                 &shm->db_duration[i].sum_ns);
 	family(out, "db_errors_total", "counter",
@@ -518,8 +533,8 @@ void metrics_render(struct buf *out)
 	family(out, "http_request_duration_seconds", "histogram",
 	       "Time from the request's arrival in a worker to its answer, by route pattern.");
 	for (int r = 0; r < ROUTE_SLOTS; r++)
-		if (r < routes_count || r == ROUTES_MAX)
-			render_histogram(out, "http_request_duration_seconds", "route", app_route_label(r),
+		if (r < labels.nroutes || r == ROUTES_MAX)
+			render_histogram(out, "http_request_duration_seconds", "route", route_label(r),
 			                 http_bounds, HTTP_BUCKETS, shm->http_duration[r].buckets,
 			                 &shm->http_duration[r].sum_ns);
 	render_process(out);

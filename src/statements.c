@@ -5,8 +5,11 @@
  * only row is missing when the credential no longer authenticates anyone.
  */
 #include "db.h"
-#include "handlers.h"
+#include "rows.h"
 #include "words.h"
+
+/* The SQL is laid out by hand, a clause per line: no reformatting. */
+/* clang-format off */
 
 /*
  * The caller, from $1, a text array built by caller_param() (src/respond.c):
@@ -690,3 +693,4 @@ const struct statement statements[STMT_COUNT] = {
 		"WHERE state = 'done' AND finished_at > now() - interval '5 minutes' GROUP BY q, p, kind",
 		0, 0},
 };
+/* clang-format on */

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "app.h"
 #include "handlers.h"
 #include "metrics.h"
 
@@ -44,6 +45,7 @@ static int fresh(void **state)
 	(void)state;
 	unsetenv("TASKAPI_METRICS_FD");
 	metrics_detach();
+	app_metrics_labels();
 	return metrics_attach(); /* no master: a private segment */
 }
 

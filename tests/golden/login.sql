@@ -1,0 +1,1 @@
+SELECT u.id, u.username, u.role, u.is_active, u.hashed_password, (SELECT ceil(extract(epoch FROM f.locked_until - now()))::bigint FROM login_failures f WHERE f.username = lower($1::text) AND f.locked_until > now()) FROM (VALUES (1)) AS one LEFT JOIN users u ON lower(u.username) = lower($1::text)

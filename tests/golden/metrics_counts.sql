@@ -1,0 +1,1 @@
+SELECT (SELECT count(*) FROM users), coalesce(sum(n) FILTER (WHERE status_rank = 0), 0), coalesce(sum(n) FILTER (WHERE status_rank = 1), 0), coalesce(sum(n) FILTER (WHERE status_rank = 2), 0) FROM task_counts

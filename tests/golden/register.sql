@@ -1,0 +1,1 @@
+INSERT INTO users (email, username, full_name, hashed_password, role) VALUES ($1::text, $2::text, $3::text, $4::text, $5::text) RETURNING users.id, users.email, users.username, users.full_name, users.role, users.is_active, users.created_at, users.updated_at

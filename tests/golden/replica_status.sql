@@ -1,0 +1,1 @@
+SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, CASE WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()   AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0 ELSE COALESCE(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())   * 1000, 1e9) END::float8
