@@ -7,6 +7,7 @@
  *   taskapi sql NAME     print a prepared statement's SQL (for EXPLAIN and pgbench)
  *   taskapi hash-rate [COST] [SECONDS]   bcrypt hashes per second on one core
  *   taskapi user create [--admin] --username U --email E [--full-name F] < password
+ *   taskapi import --from URL   bring over the users and tasks of a FastAPI-era database
  *   taskapi explain list|stats USER_ID [QUERY]
  *                    EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or
  *                    /tasks/stats?QUERY) runs for that user, as a worker plans it
@@ -32,7 +33,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | sql NAME | "
+	fprintf(stderr, "usage: taskapi serve | worker | migrate | user create ... | import --from URL | sql NAME | "
 	                "hash-rate [COST] [SECONDS] | explain list|stats USER_ID [QUERY] | version\n");
 	return 2;
 }
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
 		return db_migrate(cfg.database_url, cfg.sql_dir) == 0 ? 0 : 1;
 	if (strcmp(cmd, "user") == 0 && argc >= 3 && strcmp(argv[2], "create") == 0)
 		return cli_user_create(argc - 3, argv + 3);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc - 2, argv + 2);
 	if (strcmp(cmd, "explain") == 0)
 		return explain(argc, argv);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "worker") != 0)
