@@ -32,7 +32,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster clean format-check fuzz fuzz-build
+.PHONY: all asan unit deps run stop test test-cluster test-fault test-backup clean format-check fuzz fuzz-build
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -87,6 +87,16 @@ test: deps
 # per-service pools, with the measured figures (`make test` runs a short version).
 test-cluster: deps
 	@scripts/test-cluster
+
+# Reliability in full: the fault suite's long scenarios (10-minute soak, a minute of worker
+# kills...) and backup/point-in-time recovery (`make test` runs the fault suite short).
+test-fault: deps
+	@$(MAKE) -s all
+	@tests/fault/run && tests/backup/test_pitr.sh
+
+test-backup: deps
+	@$(MAKE) -s all
+	@tests/backup/test_pitr.sh
 
 format-check:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/fuzz/*.c
