@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +213,13 @@ int worker_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* Without its master nobody supervises this worker and a restarted pool listens on a
+	   new socket: stop (finishing the request in hand) when the master dies, even by
+	   SIGKILL. The second getppid() covers a master that died before the prctl. */
+	pid_t master = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		raise(SIGTERM);
 
 	if (metrics_attach() != 0)
 		log_error(NULL, "worker: metrics unavailable");
