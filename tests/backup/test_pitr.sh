@@ -7,7 +7,7 @@
 # Output: "ok - ..." / "not ok - ..." lines; exit status 1 when any failed.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 T=test_pitr.sh
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $T: $1"; }
