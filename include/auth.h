@@ -47,12 +47,6 @@ char *auth_token_sign(const struct jwt_key *key, long long user_id, const char *
 enum token_status auth_token_check(const char *token, const struct jwt_key *keys, int nkeys,
                                    long long now, struct token_claims *out);
 
-/* The same for a single secret (tests and tools). */
-char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
-                        const char *username, const char *role, long long now, long long ttl);
-enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
-                                    long long now, struct token_claims *out);
-
 /* ==== Refresh tokens and API keys: random secrets, stored only as SHA-256 ==== */
 
 #define REFRESH_TOKEN_LEN 43 /* base64url of 32 random bytes */

@@ -31,9 +31,4 @@ char *cursor_encode(struct arena *a, const struct cursor *c, const char *bind,
 int cursor_decode(const char *token, const char *bind, const unsigned char *secret,
                   size_t secret_len, struct cursor *out);
 
-/* base64url without padding. out needs 4 * ((n + 2) / 3) + 1 bytes; returns the length. */
-size_t b64url_encode(const unsigned char *in, size_t n, char *out);
-/* Decodes s (n chars) into out (at least 3 * (n / 4) + 3 bytes); -1 when s is not base64url. */
-long b64url_decode(const char *s, size_t n, unsigned char *out);
-
 #endif

@@ -11,6 +11,7 @@
 #include "jsonv.h"
 #include "problems.h"
 #include "router.h"
+#include "words.h"
 
 #define API_VERSION "1.0.0"
 
@@ -158,7 +159,7 @@ void reply_json(struct ctx *c, int status);
 
 /* Preferences a user has not set (the SQL and the API docs use the same values). */
 #define PREF_DEFAULT_PAGE_SIZE "10"
-#define PREF_DEFAULT_SORT "id"
+#define PREF_DEFAULT_SORT SORT_KEY_ID
 #define PREF_DEFAULT_TIMEZONE "UTC"
 
 #endif

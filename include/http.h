@@ -58,8 +58,6 @@ const char *http_method_name(enum http_method m);
 const char *http_status_text(int status);
 
 void http_header(struct http_response *r, const char *name, const char *value);
-/* Sets the status; the body is whatever the caller has put in r->body. */
-void http_status(struct http_response *r, int status);
 /* {"detail":"<message>"} */
 void http_error(struct http_response *r, int status, const char *message);
 /* 401 with WWW-Authenticate: Bearer */

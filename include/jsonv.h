@@ -56,10 +56,4 @@ int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
 int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n,
                         const char *where, const char *parent, struct problems *p);
 
-/* 1 when s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
-int utf8_valid(const char *s, size_t n);
-
-/* Number of UTF-8 code points in s (s must be valid UTF-8). */
-size_t utf8_length(const char *s, size_t n);
-
 #endif

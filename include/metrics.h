@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "db.h"
 #include "http.h"
+#include "words.h"
 
 enum metrics_db_error {
 	METRICS_DB_CONNECT, /* a connection attempt (or preparing its statements) failed */
@@ -20,9 +21,8 @@ enum metrics_db_error {
 	METRICS_DB_ERROR_KINDS
 };
 
-/* The task statuses tasks_total is broken down by, in their order in the schema. */
-enum { METRICS_TASK_STATUSES = 3 };
-extern const char *const metrics_task_statuses[METRICS_TASK_STATUSES];
+/* tasks_total is broken down by status (task_statuses, include/words.h). */
+enum { METRICS_TASK_STATUSES = TASK_STATUS_COUNT };
 
 /* ==== Setting up ==== */
 

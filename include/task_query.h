@@ -14,14 +14,11 @@
 #include "db.h"
 #include "problems.h"
 #include "timefmt.h"
+#include "words.h"
 
 #define TASK_LIST_NPARAMS 17
 #define TASK_PAGE_MAX 100
 
-enum sort_kind { SORT_ID, SORT_TIME, SORT_RANK, SORT_TEXT };
-
-/* The sorts, NULL-terminated: "id", "-id", "created_at", "-created_at", ... */
-extern const char *const task_sorts[];
 /* 1 when name is one of task_sorts. */
 int task_sort_known(const char *name);
 enum sort_kind task_sort_kind(const char *name);

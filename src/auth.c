@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "jsonv.h"
+#include "utf8.h"
 
 /* ==== Access tokens ==== */
 
@@ -160,14 +161,6 @@ struct token_cache_entry {
 static struct token_cache_entry token_cache[TOKEN_CACHE_SLOTS];
 static char cache_ring[RING_ID_MAX];
 
-static int same_bytes(const char *a, const char *b, size_t n)
-{
-	unsigned char diff = 0;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
 static struct token_cache_entry *cache_slot(const char *token, size_t len,
                                             const struct jwt_key *keys, int nkeys)
 {
@@ -188,10 +181,7 @@ static struct token_cache_entry *cache_slot(const char *token, size_t len,
 		memset(token_cache, 0, sizeof token_cache);
 		memcpy(cache_ring, ring, o + 1);
 	}
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)token[i]) * 16777619u;
-	return &token_cache[h % TOKEN_CACHE_SLOTS];
+	return &token_cache[crypto_fnv1a(CRYPTO_FNV1A_INIT, token, len) % TOKEN_CACHE_SLOTS];
 }
 
 enum token_status auth_token_check(const char *token, const struct jwt_key *keys, int nkeys,
@@ -199,7 +189,7 @@ enum token_status auth_token_check(const char *token, const struct jwt_key *keys
 {
 	size_t len = strnlen(token, TOKEN_MAX + 1);
 	struct token_cache_entry *e = cache_slot(token, len, keys, nkeys);
-	if (e && e->len == len && same_bytes(e->token, token, len)) {
+	if (e && e->len == len && crypto_equal(e->token, token, len)) {
 		*out = e->claims;
 	} else {
 		enum token_status st = token_check_uncached(token, keys, nkeys, now, out);
@@ -212,27 +202,6 @@ enum token_status auth_token_check(const char *token, const struct jwt_key *keys
 		}
 	}
 	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
-}
-
-static struct jwt_key single_key(const unsigned char *key, size_t key_len)
-{
-	struct jwt_key k = {.secret = key, .len = key_len};
-	jwt_kid(key, key_len, k.kid);
-	return k;
-}
-
-char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
-                        const char *username, const char *role, long long now, long long ttl)
-{
-	struct jwt_key k = single_key(key, key_len);
-	return auth_token_sign(&k, user_id, username, role, 0, now, ttl);
-}
-
-enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
-                                    long long now, struct token_claims *out)
-{
-	struct jwt_key k = single_key(key, key_len);
-	return auth_token_check(token, &k, 1, now, out);
 }
 
 /* ==== Refresh tokens and API keys ==== */
@@ -317,10 +286,7 @@ int password_verify(const char *password, const char *hash)
 	size_t n = strlen(hash);
 	if (!h || h[0] == '*' || strlen(h) != n)
 		return 0;
-	unsigned char diff = 0;
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(h[i] ^ hash[i]);
-	return diff == 0;
+	return crypto_equal(h, hash, n);
 }
 
 void password_verify_dummy(const char *password, int cost)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* A buffer that grew past this is given back after the request. */
 #define BUF_KEEP_MAX (64 * 1024)
 
@@ -120,32 +122,6 @@ void buf_json_str(struct buf *b, const char *s, size_t n)
 	}
 	buf_append(b, s + start, n - start);
 	buf_putc(b, '"');
-}
-
-/* Length of the well-formed UTF-8 sequence at p (left bytes remain), 0 when ill-formed. */
-static size_t utf8_sequence(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0];
-	size_t more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : 0;
-	if (c < 0x80)
-		return 1;
-	if (more == 0 || c > 0xF4 || left <= more)
-		return 0;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i <= more; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return more + 1;
 }
 
 void buf_json_text(struct buf *b, const char *s, size_t n)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "handlers.h"
+#include "words.h"
 
 static int usage(void)
 {
@@ -106,7 +107,7 @@ int cli_user_create(int argc, char **argv)
 	struct arena arena = {0};
 	http_response_reset(&res);
 	struct ctx c = {.req = &req, .res = &res, .arena = &arena};
-	auth_create_user(&c, admin ? "admin" : "user");
+	auth_create_user(&c, admin ? ROLE_ADMIN : ROLE_USER);
 	int rc = report(&res);
 
 	json_object_put(c.body);

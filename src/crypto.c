@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <string.h>
 #include <sys/random.h>
 
 int crypto_random(void *out, size_t n)
@@ -40,7 +41,21 @@ void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_
                         unsigned char out[SHA256_LEN])
 {
 	unsigned int len = SHA256_LEN;
-	HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len);
+	if (!HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len))
+		memset(out, 0, SHA256_LEN); /* never verifies: a real MAC is not all zeros in practice */
+}
+
+void crypto_sha256_parts(const struct crypto_part *parts, int n, unsigned char out[SHA256_LEN])
+{
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (int i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, parts[i].data, parts[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &len) && len == SHA256_LEN;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		memset(out, 0, SHA256_LEN);
 }
 
 void crypto_hex(const unsigned char *in, size_t n, char *out)
@@ -124,4 +139,12 @@ int crypto_is_b64url(const char *s, size_t n)
 int crypto_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+uint64_t crypto_fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "lsn.h"
@@ -52,20 +53,6 @@ static struct {
 	int skipping; /* for logging the changes only */
 } rs;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static PGconn *open_connection(const char *conninfo, int to_replica)
 {
 	char timeout[16];
@@ -94,7 +81,7 @@ static void link_lost(struct link *l)
 	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (l->backoff_ms > BACKOFF_MAX_MS)
 		l->backoff_ms = BACKOFF_MAX_MS;
-	l->next_attempt_ms = now_ms() + l->backoff_ms;
+	l->next_attempt_ms = clock_ms() + l->backoff_ms;
 	if (l->replica)
 		rs.checked_ms = 0;
 }
@@ -131,7 +118,7 @@ static enum db_status link_connect(struct link *l)
 {
 	if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
 		return DB_OK;
-	if (now_ms() < l->next_attempt_ms)
+	if (clock_ms() < l->next_attempt_ms)
 		return DB_UNAVAILABLE;
 	PQfinish(l->conn);
 	l->conn = open_connection(link_url(l), l->replica);
@@ -220,10 +207,9 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 		enum db_status st = link_connect(l);
 		if (st != DB_OK)
 			return st;
-		struct timespec start;
-		clock_gettime(CLOCK_MONOTONIC, &start);
+		struct timespec start = clock_now();
 		PGresult *r = PQexecPrepared(l->conn, s->name, s->nparams, params, NULL, NULL, 0);
-		metrics_db_query(id, seconds_since(&start));
+		metrics_db_query(id, clock_seconds_since(&start));
 		st = classify(l, r, s->name);
 		if (st == DB_OK) {
 			*res = r;
@@ -287,15 +273,14 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
 		return st;
 	PGconn *c = primary.conn;
 	PGresult *work = NULL, *pos = NULL;
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	struct timespec start = clock_now();
 	int ok = PQenterPipelineMode(c) &&
 	         PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) &&
 	         PQpipelineSync(c) &&
 	         PQsendQueryPrepared(c, statements[STMT_WAL_LSN].name, 0, NULL, NULL, NULL, 0) &&
 	         PQpipelineSync(c) && pipeline_result(c, &work) == 0 && pipeline_result(c, &pos) == 0 &&
 	         PQexitPipelineMode(c);
-	metrics_db_query(id, seconds_since(&start));
+	metrics_db_query(id, clock_seconds_since(&start));
 	if (!ok) {
 		log_error(NULL, "db: %s: connection lost: %s", s->name, PQerrorMessage(c));
 		metrics_db_error(METRICS_DB_LOST);
@@ -327,7 +312,7 @@ static void replica_skip(const char *why)
 	rs.skip_ms = rs.skip_ms ? rs.skip_ms * 2 : SKIP_MIN_MS;
 	if (rs.skip_ms > SKIP_MAX_MS)
 		rs.skip_ms = SKIP_MAX_MS;
-	rs.skip_until_ms = now_ms() + rs.skip_ms;
+	rs.skip_until_ms = clock_ms() + rs.skip_ms;
 	if (!rs.skipping)
 		log_warn("db: replica %s (lag %.0f ms, limit %d ms): reads go to the primary", why,
 		         rs.lag_ms, cfg.read_max_lag_ms);
@@ -343,7 +328,7 @@ static int replica_check(void)
 	int in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
 	int ok = in_recovery && lsn_parse(PQgetvalue(r, 0, 1), &rs.replay_lsn) == 0;
 	rs.lag_ms = ok ? strtod(PQgetvalue(r, 0, 2), NULL) : 1e9;
-	rs.checked_ms = now_ms();
+	rs.checked_ms = clock_ms();
 	PQclear(r);
 	if (!ok) {
 		replica_skip("is not in recovery (not a streaming replica)");
@@ -355,7 +340,7 @@ static int replica_check(void)
 /* Whether a read for a client that has seen min_lsn may go to the replica now. */
 static int replica_fits(uint64_t min_lsn)
 {
-	long long now = now_ms();
+	long long now = clock_ms();
 	if (!db_replica_configured() || now < rs.skip_until_ms)
 		return 0;
 	int stale = rs.checked_ms == 0 || now - rs.checked_ms >= cfg.read_check_ms;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -32,13 +33,6 @@ static void on_term(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
-}
-
-static double elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
 static const char *param(FCGX_Request *r, const char *name)
@@ -155,7 +149,7 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	memset(out, 0, sizeof *out);
 	out->route = -1;
 	char made_id[33];
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_now();
 	metrics_request_begin();
 	parse_request(r, &req, body);
 	req.request_id = request_id(req.request_id, made_id);
@@ -165,7 +159,7 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	else
 		app_handle(&req, res, a, out);
 	write_response(r, &req, res, head);
-	double ms = elapsed_ms(&start);
+	double ms = clock_ms_since(&start);
 	metrics_request_end(req.method, out->route, res->status, ms / 1e3);
 	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,
 	            ms, out->user_id, res->body.len, out->db);
@@ -191,8 +185,8 @@ static int kept_connection_ready(FCGX_Request *r, struct timespec *drain_start)
 		int timeout = -1;
 		if (stopping) {
 			if (drain_start->tv_sec == 0)
-				clock_gettime(CLOCK_MONOTONIC, drain_start);
-			timeout = KEPT_DRAIN_MS - (int)elapsed_ms(drain_start);
+				*drain_start = clock_now();
+			timeout = KEPT_DRAIN_MS - (int)clock_ms_since(drain_start);
 			if (timeout <= 0)
 				return -1;
 		}

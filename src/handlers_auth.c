@@ -9,6 +9,8 @@
 #include "handlers.h"
 #include "jsonv.h"
 #include "log.h"
+#include "utf8.h"
+#include "words.h"
 
 enum { F_EMAIL, F_USERNAME, F_PASSWORD, F_FULL_NAME, F_REGISTER_COUNT };
 
@@ -54,7 +56,7 @@ void auth_create_user(struct ctx *c, const char *role)
 
 void auth_register(struct ctx *c)
 {
-	auth_create_user(c, "user");
+	auth_create_user(c, ROLE_USER);
 }
 
 void auth_register_admin(struct ctx *c)
@@ -63,7 +65,7 @@ void auth_register_admin(struct ctx *c)
 		http_error(c->res, 403, "Admin registration is disabled");
 		return;
 	}
-	auth_create_user(c, "admin");
+	auth_create_user(c, ROLE_ADMIN);
 }
 
 /* ==== Failed-login throttling (per account, in PostgreSQL) ==== */

@@ -10,25 +10,23 @@
 #include "handlers.h"
 #include "query.h"
 #include "task_query.h"
-
-static const char *const statuses[] = {"todo", "in_progress", "completed", NULL};
-static const char *const priorities[] = {"low", "medium", "high", NULL};
+#include "words.h"
 
 enum { T_TITLE, T_DESCRIPTION, T_STATUS, T_PRIORITY, T_DUE_DATE, T_IS_COMPLETED, T_COUNT };
 
 static const struct field_spec create_fields[T_IS_COMPLETED] = {
 	[T_TITLE] = {.name = "title", .type = FIELD_STRING, .required = 1, .min_len = 1, .max_len = 200},
 	[T_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 10000},
-	[T_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = statuses},
-	[T_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .choices = priorities},
+	[T_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = task_statuses},
+	[T_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .choices = task_priorities},
 	[T_DUE_DATE] = {.name = "due_date", .type = FIELD_TIME, .nullable = 1},
 };
 
 static const struct field_spec update_fields[T_COUNT] = {
 	[T_TITLE] = {.name = "title", .type = FIELD_STRING, .min_len = 1, .max_len = 200},
 	[T_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 10000},
-	[T_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = statuses},
-	[T_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .choices = priorities},
+	[T_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = task_statuses},
+	[T_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .choices = task_priorities},
 	[T_DUE_DATE] = {.name = "due_date", .type = FIELD_TIME, .nullable = 1},
 	[T_IS_COMPLETED] = {.name = "is_completed", .type = FIELD_BOOL},
 };
@@ -81,8 +79,8 @@ void task_create(struct ctx *c)
 		c->caller,
 		v[T_TITLE].str,
 		value_or_null(&v[T_DESCRIPTION]),
-		v[T_STATUS].present ? v[T_STATUS].str : "todo",
-		v[T_PRIORITY].present ? v[T_PRIORITY].str : "medium",
+		v[T_STATUS].present ? v[T_STATUS].str : STATUS_TODO,
+		v[T_PRIORITY].present ? v[T_PRIORITY].str : PRIORITY_MEDIUM,
 		value_or_null(&v[T_DUE_DATE]),
 	};
 	PGresult *r = db_or_reply(c, STMT_TASK_CREATE, params);
@@ -94,24 +92,33 @@ void task_create(struct ctx *c)
 
 /* ==== List ==== */
 
+/* The rank of word in list as text (the schema allows no other words). */
+static const char *rank_text(const char *const *list, const char *const *ranks, const char *word)
+{
+	int i = words_index(list, word);
+	return i < 0 ? "" : ranks[i];
+}
+
 /* The sort key of the task at column col of row, as the cursor carries it. */
 static const char *cursor_key(PGresult *r, int row, int col, const char *sort)
 {
-	const char *key = sort[0] == '-' ? sort + 1 : sort;
-	if (strcmp(key, "created_at") == 0)
+	switch (words_index(task_sort_keys, sort[0] == '-' ? sort + 1 : sort)) {
+	case SORT_IDX_CREATED_AT:
 		return PQgetvalue(r, row, col + 7);
-	if (strcmp(key, "updated_at") == 0)
+	case SORT_IDX_UPDATED_AT:
 		return PQgetvalue(r, row, col + 8);
-	if (strcmp(key, "due_date") == 0) /* no due date: after every date, either way */
+	case SORT_IDX_DUE_DATE: /* no due date: after every date, either way */
 		return PQgetisnull(r, row, col + 5) ? (sort[0] == '-' ? "-infinity" : "infinity")
 		                                    : PQgetvalue(r, row, col + 5);
-	if (strcmp(key, "title") == 0)
+	case SORT_IDX_TITLE:
 		return PQgetvalue(r, row, col + 1);
-	if (strcmp(key, "status") == 0 || strcmp(key, "priority") == 0) {
-		int rank = task_rank(PQgetvalue(r, row, col + (key[0] == 's' ? 3 : 4)));
-		return rank == 0 ? "0" : rank == 1 ? "1" : "2";
+	case SORT_IDX_STATUS:
+		return rank_text(task_statuses, task_status_ranks, PQgetvalue(r, row, col + 3));
+	case SORT_IDX_PRIORITY:
+		return rank_text(task_priorities, task_priority_ranks, PQgetvalue(r, row, col + 4));
+	default:
+		return "";
 	}
-	return "";
 }
 
 /* Copies the query string, minus cursor and skip, into b with only URL-safe bytes. */
@@ -241,6 +248,29 @@ void task_list(struct ctx *c)
 
 /* ==== Statistics ==== */
 
+/* A count per word of list, from column col on: {"todo":3,"in_progress":0,...}. */
+static int write_counts(struct buf *b, PGresult *r, int col, const char *const *list)
+{
+	buf_putc(b, '{');
+	for (int i = 0; list[i]; i++)
+		buf_cat(b, i ? ",\"" : "\"", list[i], "\":", PQgetvalue(r, 0, col++), NULL);
+	buf_putc(b, '}');
+	return col;
+}
+
+/* The task_stats row: total, by status, by priority (in their lists' order), then overdue,
+   due soon, completed recently. */
+static void write_stats(struct buf *b, PGresult *r)
+{
+	buf_cat(b, "{\"total\":", PQgetvalue(r, 0, 4), ",\"by_status\":", NULL);
+	int col = write_counts(b, r, 5, task_statuses);
+	buf_puts(b, ",\"by_priority\":");
+	col = write_counts(b, r, col, task_priorities);
+	buf_cat(b, ",\"overdue\":", PQgetvalue(r, 0, col), ",\"due_next_7_days\":",
+	        PQgetvalue(r, 0, col + 1), ",\"completed_last_7_days\":", PQgetvalue(r, 0, col + 2), "}",
+	        NULL);
+}
+
 void task_stats(struct ctx *c)
 {
 	if (auth_token_or_reply(c) != 0)
@@ -257,13 +287,7 @@ void task_stats(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
-#define V(col) PQgetvalue(r, 0, col)
-		buf_printf(&c->res->body,
-		           "{\"total\":%s,\"by_status\":{\"todo\":%s,\"in_progress\":%s,\"completed\":%s},"
-		           "\"by_priority\":{\"low\":%s,\"medium\":%s,\"high\":%s},\"overdue\":%s,"
-		           "\"due_next_7_days\":%s,\"completed_last_7_days\":%s}",
-		           V(4), V(5), V(6), V(7), V(8), V(9), V(10), V(11), V(12), V(13));
-#undef V
+		write_stats(&c->res->body, r);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -340,10 +364,10 @@ static void completion_check(struct ctx *c, const struct field_value *v)
 {
 	if (!v[T_STATUS].present || !v[T_IS_COMPLETED].present || c->problems.count)
 		return;
-	int completed = strcmp(v[T_STATUS].str, "completed") == 0;
+	int completed = strcmp(v[T_STATUS].str, STATUS_COMPLETED) == 0;
 	if (completed != v[T_IS_COMPLETED].boolean)
 		problems_add(&c->problems, "body", "is_completed", "value_error",
-		             "Value error, is_completed must be true exactly when status is 'completed'");
+		             "Value error, is_completed must be true exactly when status is '" STATUS_COMPLETED "'");
 }
 
 void task_update(struct ctx *c)

@@ -55,11 +55,6 @@ void http_header(struct http_response *r, const char *name, const char *value)
 	buf_append(&r->headers, "\r\n", 2);
 }
 
-void http_status(struct http_response *r, int status)
-{
-	r->status = status;
-}
-
 void http_error(struct http_response *r, int status, const char *message)
 {
 	buf_reset(&r->body);

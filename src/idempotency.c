@@ -5,12 +5,11 @@
  * then stored with the row, and a retry with the same key and body within 24 hours gets
  * it back, marked Idempotent-Replayed: true, without anything created again.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include "crypto.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -18,22 +17,17 @@
 
 /* SHA-256 of what makes two requests "the same": method, path and body bytes, as a
    bytea literal ("\x...") for the statement. */
-static void request_hash(const struct http_request *req, char out[2 + 64 + 1])
+static void request_hash(const struct http_request *req, char out[2 + SHA256_HEX_LEN + 1])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	         EVP_DigestUpdate(ctx, req->method_name, strlen(req->method_name)) &&
-	         EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, req->path, strlen(req->path)) &&
-	         EVP_DigestUpdate(ctx, "\n", 1) && EVP_DigestUpdate(ctx, req->body, req->body_len) &&
-	         EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		len = 0; /* an empty hash never equals a real one */
-	strcpy(out, "\\x");
-	for (unsigned int i = 0; i < len && i < 32; i++)
-		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
+	const struct crypto_part parts[] = {
+		{req->method_name, strlen(req->method_name)}, {"\n", 1},
+		{req->path, strlen(req->path)}, {"\n", 1}, {req->body, req->body_len},
+	};
+	unsigned char md[SHA256_LEN];
+	crypto_sha256_parts(parts, (int)(sizeof parts / sizeof *parts), md);
+	out[0] = '\\';
+	out[1] = 'x';
+	crypto_hex(md, sizeof md, out + 2);
 }
 
 /* 422 unless the key is 1..255 visible ASCII characters. */
@@ -59,16 +53,15 @@ int idempotency_begin_or_reply(struct ctx *c, const char *caller)
 	if (key_or_reply(c, key) != 0)
 		return -1;
 	unsigned char raw[16];
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+	if (crypto_random(raw, sizeof raw) != 0) {
 		log_error(NULL, "idempotency: no random bytes");
 		http_error(c->res, 500, "Internal server error");
 		return -1;
 	}
 	struct idempotency *k = &c->idem;
 	k->key = key;
-	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(k->attempt + 2 * i, 3, "%02x", raw[i]);
-	char hash[2 + 64 + 1];
+	crypto_hex(raw, sizeof raw, k->attempt);
+	char hash[2 + SHA256_HEX_LEN + 1];
 	request_hash(c->req, hash);
 
 	const char *params[] = {caller, key, hash, k->attempt};

@@ -1,5 +1,7 @@
 /* Request bodies: json-c parsing under limits, and table-driven field extraction. */
 #include "jsonv.h"
+#include "utf8.h"
+#include "words.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,38 +77,6 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 	return obj;
 }
 
-size_t utf8_length(const char *s, size_t n)
-{
-	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return count;
-}
-
-int utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	while (p < end) {
-		unsigned c = *p++;
-		if (c < 0x80)
-			continue;
-		int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
-		if (more < 0 || c > 0xF4 || end - p < more)
-			return 0;
-		unsigned cp = c & (0x3F >> more);
-		for (int i = 0; i < more; i++, p++) {
-			if ((*p & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*p & 0x3F);
-		}
-		/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8. */
-		if ((more == 2 && cp < 0x800) || (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-	}
-	return 1;
-}
-
 static const char *type_name(enum field_type t)
 {
 	switch (t) {
@@ -121,15 +91,8 @@ static const char *type_name(enum field_type t)
 
 static void enum_problem(const struct field_spec *f, struct problems *p)
 {
-	char list[120] = "";
-	size_t used = 0;
-	for (int i = 0; f->choices[i]; i++) {
-		const char *sep = !i ? "" : f->choices[i + 1] ? ", " : " or ";
-		int w = snprintf(list + used, sizeof list - used, "%s'%s'", sep, f->choices[i]);
-		if (w < 0 || (size_t)w >= sizeof list - used)
-			break;
-		used += (size_t)w;
-	}
+	char list[120];
+	words_join(f->choices, list, sizeof list);
 	problems_add(p, "body", f->name, "enum", "Input should be %s", list);
 }
 

@@ -20,10 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <time.h>
-
 #include "auth.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -56,14 +55,13 @@ static int hash_rate(int cost, double seconds)
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash("Bench-password-1", cost, hash) != 0)
 		return 1;
-	struct timespec start, now;
+	struct timespec start;
 	long n = 0;
 	double elapsed;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_now();
 	do {
 		n += password_verify("Bench-password-1", hash);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		elapsed = clock_seconds_since(&start);
 	} while (elapsed < seconds);
 	printf("%.2f\n", (double)n / elapsed);
 	return 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -42,13 +43,6 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -76,10 +70,10 @@ static pid_t spawn_worker(void)
 static void fill_slot(struct slot *s)
 {
 	s->pid = spawn_worker();
-	s->started_ms = now_ms();
+	s->started_ms = clock_ms();
 	if (s->pid < 0) {
 		s->pid = 0;
-		s->respawn_at_ms = now_ms() + 1000;
+		s->respawn_at_ms = clock_ms() + 1000;
 	}
 }
 
@@ -110,24 +104,24 @@ static void reap(void)
 		if (!s)
 			continue; /* a replaced worker finishing its drain */
 		describe_exit(pid, status);
-		long long lived = now_ms() - s->started_ms;
+		long long lived = clock_ms() - s->started_ms;
 		s->backoff_ms = lived < QUICK_DEATH_MS
 		                    ? (s->backoff_ms ? s->backoff_ms * 2 : 100)
 		                    : 0;
 		if (s->backoff_ms > BACKOFF_MAX_MS)
 			s->backoff_ms = BACKOFF_MAX_MS;
 		s->pid = 0;
-		s->respawn_at_ms = now_ms() + s->backoff_ms;
+		s->respawn_at_ms = clock_ms() + s->backoff_ms;
 	}
 }
 
 /* Waits for pid to exit (it was sent SIGTERM), killing it after the drain timeout. */
 static void wait_exit(pid_t pid)
 {
-	long long deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	long long deadline = clock_ms() + DRAIN_TIMEOUT_MS;
 	int status;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
+		if (clock_ms() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			break;
@@ -153,7 +147,7 @@ static void replace_all(void)
 
 static void drain_all(void)
 {
-	long long deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	long long deadline = clock_ms() + DRAIN_TIMEOUT_MS;
 	for (int i = 0; i < nslots; i++)
 		if (slots[i].pid > 0)
 			kill(slots[i].pid, SIGTERM);
@@ -163,7 +157,7 @@ static void drain_all(void)
 			return;
 		if (pid > 0)
 			metrics_worker_exited(pid, 0);
-		if (now_ms() > deadline) {
+		if (clock_ms() > deadline) {
 			for (int i = 0; i < nslots; i++)
 				if (slots[i].pid > 0)
 					kill(slots[i].pid, SIGKILL);
@@ -206,7 +200,7 @@ int master_run(const char *self)
 			replace_all();
 			continue;
 		}
-		long long now = now_ms();
+		long long now = clock_ms();
 		int alive = 0;
 		for (int i = 0; i < nslots; i++) {
 			if (slots[i].pid == 0 && now >= slots[i].respawn_at_ms)

@@ -23,8 +23,11 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
+#include "crypto.h"
 #include "handlers.h"
 #include "log.h"
+#include "words.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
                "shared counters need lock-free atomics");
@@ -48,8 +51,6 @@ static const double db_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.
                                    0.1,    0.25,  0.5,    1,     2.5,  5};
 #define DB_BUCKETS (int)(sizeof db_bounds / sizeof *db_bounds)
 
-const char *const metrics_task_statuses[METRICS_TASK_STATUSES] = {"todo", "in_progress",
-                                                                  "completed"};
 static const char *const db_error_kinds[METRICS_DB_ERROR_KINDS] = {"connect", "lost", "query"};
 
 /* Bucket counts are per bucket (not cumulative); the last one is +Inf. */
@@ -94,28 +95,20 @@ static struct worker_slot *my_slot;
 
 /* ==== Setting up ==== */
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* What master and worker must agree on: a worker exec'd from a newer binary on SIGHUP
    may have other routes or statements, and then must not write into this segment. */
 static uint64_t layout_hash(void)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = CRYPTO_FNV1A_INIT;
 	size_t size = sizeof(struct metrics_shm);
-	h = fnv1a(h, &size, sizeof size);
+	h = crypto_fnv1a(h, &size, sizeof size);
 	for (int i = 0; i < routes_count; i++)
-		h = fnv1a(h, routes[i].pattern, strlen(routes[i].pattern) + 1);
+		h = crypto_fnv1a(h, routes[i].pattern, strlen(routes[i].pattern) + 1);
 	for (int i = 0; i < STMT_COUNT; i++)
-		h = fnv1a(h, statements[i].name, strlen(statements[i].name) + 1);
-	h = fnv1a(h, status_codes, sizeof status_codes);
-	h = fnv1a(h, http_bounds, sizeof http_bounds);
-	return fnv1a(h, db_bounds, sizeof db_bounds);
+		h = crypto_fnv1a(h, statements[i].name, strlen(statements[i].name) + 1);
+	h = crypto_fnv1a(h, status_codes, sizeof status_codes);
+	h = crypto_fnv1a(h, http_bounds, sizeof http_bounds);
+	return crypto_fnv1a(h, db_bounds, sizeof db_bounds);
 }
 
 static struct metrics_shm *map_fd(int fd)
@@ -309,18 +302,11 @@ void metrics_db_reconnect(void)
 		add(&shm->db_reconnects, 1);
 }
 
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* one clock for every process of the host */
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int metrics_business_due(long long interval_ms)
 {
 	if (!shm)
 		return 0;
-	long long now = monotonic_ms();
+	long long now = clock_ms(); /* one clock for every process of the host */
 	long long at = atomic_load(&shm->business_at_ms);
 	if (at != 0 && now - at < interval_ms)
 		return 0;
@@ -476,7 +462,7 @@ static void render_business(struct buf *out)
 	buf_printf(out, "users_total %lld\n", atomic_load(&shm->users));
 	family(out, "tasks_total", "untyped", "Tasks by status (a gauge, refreshed every few seconds).");
 	for (int i = 0; i < METRICS_TASK_STATUSES; i++)
-		buf_printf(out, "tasks_total{status=\"%s\"} %lld\n", metrics_task_statuses[i],
+		buf_printf(out, "tasks_total{status=\"%s\"} %lld\n", task_statuses[i],
 		           atomic_load(&shm->tasks[i]));
 }
 

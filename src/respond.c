@@ -13,6 +13,7 @@
 #include "log.h"
 #include "query.h"
 #include "timefmt.h"
+#include "words.h"
 
 /* ==== Caller ==== */
 
@@ -119,7 +120,7 @@ int admin_or_reply(struct ctx *c, PGresult *r, int col)
 {
 	if (caller_or_reply(c, r, col) != 0)
 		return -1;
-	if (strcmp(PQgetvalue(r, 0, col + 1), "admin") != 0) {
+	if (strcmp(PQgetvalue(r, 0, col + 1), ROLE_ADMIN) != 0) {
 		http_error(c->res, 403, "Not enough permissions. Admin access required.");
 		return -1;
 	}
@@ -277,7 +278,7 @@ void json_task(struct buf *b, PGresult *r, int row, int col)
 	put_text(b, r, row, col + 4);
 	buf_puts(b, ",\"due_date\":");
 	put_time(b, r, row, col + 5);
-	buf_cat(b, ",\"is_completed\":", strcmp(status, "completed") == 0 ? "true" : "false",
+	buf_cat(b, ",\"is_completed\":", strcmp(status, STATUS_COMPLETED) == 0 ? "true" : "false",
 	        ",\"owner_id\":", PQgetvalue(r, row, col + 6), ",\"created_at\":", NULL);
 	put_time(b, r, row, col + 7);
 	buf_puts(b, ",\"updated_at\":");

@@ -6,6 +6,7 @@
  */
 #include "db.h"
 #include "handlers.h"
+#include "words.h"
 
 /*
  * The caller, from $1, a text array built by caller_param() (src/respond.c):
@@ -35,11 +36,11 @@
 	"(SELECT ceil(extract(epoch FROM f.locked_until - now()))::bigint FROM login_failures f "       \
 	"WHERE f.username = " name " AND f.locked_until > now())"
 #define TASK_VISIBLE "(SELECT true FROM tasks t WHERE t.id = $2::bigint AND c.is_active " \
-	"AND (t.owner_id = c.id OR c.role = 'admin'))"
+	"AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "'))"
 /* The status after an update: status given ($7/$8), or is_completed given ($9/$10). */
 #define TASK_NEW_STATUS "(CASE WHEN $7::bool THEN $8::text " \
-	"WHEN $9::bool AND $10::bool THEN 'completed' " \
-	"WHEN $9::bool AND t.status = 'completed' THEN 'todo' ELSE t.status END)"
+	"WHEN $9::bool AND $10::bool THEN '" STATUS_COMPLETED "' " \
+	"WHEN $9::bool AND t.status = '" STATUS_COMPLETED "' THEN '" STATUS_TODO "' ELSE t.status END)"
 
 #define PREFS_COLS "coalesce(p.default_page_size, " PREF_DEFAULT_PAGE_SIZE "), " \
 	"coalesce(p.default_sort, '" PREF_DEFAULT_SORT "'), coalesce(p.timezone, '" PREF_DEFAULT_TIMEZONE "'), " \
@@ -81,7 +82,7 @@
 	"AND ($10::timestamptz IS NULL OR " a ".created_at > $10::timestamptz) " \
 	"AND ($11::timestamptz IS NULL OR " a ".created_at < $11::timestamptz) " \
 	"AND ($12::bool IS NULL OR (" a ".due_date IS NOT NULL AND " a ".due_date < now() " \
-	"     AND " a ".status_rank <> 2) = $12::bool)"
+	"     AND " a ".status_rank <> " STATUS_RANK_COMPLETED ") = $12::bool)"
 #define LIST_SEARCH "t.search @@ websearch_to_tsquery('english', $13::text)"
 #define LIST_ROW TASK_COLS("t") ", t.status_rank, t.priority_rank"
 /* A page: skip rows (offset paging; 0 after a cursor), then one more than the page size. */
@@ -134,8 +135,8 @@
 /* The caller (CALLER_CTE) with what the list needs of them; the query names it c. */
 #define TASK_LIST_SQL(BRANCHES, TOTAL, ORDER) \
 	CALLER_CTE ", l AS (SELECT c.id, c.role, c.is_active, " \
-	"  c.is_active AND (c.role = 'admin' OR $5::bigint IS NULL OR $5::bigint = c.id) AS ok, " \
-	"  CASE WHEN c.role = 'admin' THEN $5::bigint ELSE c.id END AS target, " \
+	"  c.is_active AND (c.role = '" ROLE_ADMIN "' OR $5::bigint IS NULL OR $5::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = '" ROLE_ADMIN "' THEN $5::bigint ELSE c.id END AS target, " \
 	"  coalesce($2::text, p.default_sort, '" PREF_DEFAULT_SORT "') AS sort, " \
 	"  coalesce($3::int, p.default_page_size, " PREF_DEFAULT_PAGE_SIZE ") AS lim, " \
 	"  $4::bigint AS skip, " \
@@ -162,82 +163,82 @@
 #define DUE_ASC(a) "coalesce(" a ".due_date, 'infinity'::timestamptz)"
 #define DUE_DESC(a) "coalesce(" a ".due_date, '-infinity'::timestamptz)"
 
-#define ID_ORDER(a) KEY_ORDER("id", a ".id", a)
+#define ID_ORDER(a) KEY_ORDER(SORT_KEY_ID, a ".id", a)
 #define ID_LIST_SQL TASK_LIST_SQL( \
-	INDEX_BRANCH(OWNER("id") " AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
-	INDEX_BRANCH(OWNER("-id") " AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") " UNION ALL " \
+	INDEX_BRANCH(OWNER(SORT_KEY_ID) " AND k.id > coalesce($14::bigint, 0)", "k.id") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-" SORT_KEY_ID) " AND k.id < coalesce($14::bigint, " MAXID ")", "k.id DESC") " UNION ALL " \
 	/* everyone's tasks (an admin): the primary key */ \
-	INDEX_BRANCH("c.sort = 'id' AND c.target IS NULL AND k.id > coalesce($14::bigint, 0)", "k.id") \
+	INDEX_BRANCH("c.sort = '" SORT_KEY_ID "' AND c.target IS NULL AND k.id > coalesce($14::bigint, 0)", "k.id") \
 	" UNION ALL " \
-	INDEX_BRANCH("c.sort = '-id' AND c.target IS NULL AND k.id < coalesce($14::bigint, " MAXID ")", \
+	INDEX_BRANCH("c.sort = '-" SORT_KEY_ID "' AND c.target IS NULL AND k.id < coalesce($14::bigint, " MAXID ")", \
 		"k.id DESC"), KEY_TOTAL, ID_ORDER)
 
-#define CREATED_ORDER(a) KEY_ORDER("created_at", a ".created_at", a)
-#define CREATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("created_at", "k.created_at", "t.created_at", \
+#define CREATED_ORDER(a) KEY_ORDER(SORT_KEY_CREATED_AT, a ".created_at", a)
+#define CREATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES(SORT_KEY_CREATED_AT, "k.created_at", "t.created_at", \
 	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, CREATED_ORDER)
-#define UPDATED_ORDER(a) KEY_ORDER("updated_at", a ".updated_at", a)
-#define UPDATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("updated_at", "k.updated_at", "t.updated_at", \
+#define UPDATED_ORDER(a) KEY_ORDER(SORT_KEY_UPDATED_AT, a ".updated_at", a)
+#define UPDATED_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES(SORT_KEY_UPDATED_AT, "k.updated_at", "t.updated_at", \
 	"$15::timestamptz", "'-infinity'", "'infinity'"), KEY_TOTAL, UPDATED_ORDER)
-#define PRIORITY_ORDER(a) KEY_ORDER("priority", a ".priority_rank", a)
-#define PRIORITY_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("priority", "k.priority_rank", "t.priority_rank", \
+#define PRIORITY_ORDER(a) KEY_ORDER(SORT_KEY_PRIORITY, a ".priority_rank", a)
+#define PRIORITY_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES(SORT_KEY_PRIORITY, "k.priority_rank", "t.priority_rank", \
 	"$16::smallint", "-1", "99"), KEY_TOTAL, PRIORITY_ORDER)
-#define STATUS_ORDER(a) KEY_ORDER("status", a ".status_rank", a)
-#define STATUS_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES("status", "k.status_rank", "t.status_rank", \
+#define STATUS_ORDER(a) KEY_ORDER(SORT_KEY_STATUS, a ".status_rank", a)
+#define STATUS_LIST_SQL TASK_LIST_SQL(KEY_BRANCHES(SORT_KEY_STATUS, "k.status_rank", "t.status_rank", \
 	"$16::smallint", "-1", "99"), KEY_TOTAL, STATUS_ORDER)
 
 #define DUE_ORDER(a) \
-	"CASE WHEN c.sort = 'due_date' THEN " DUE_ASC(a) " END, " \
-	"CASE WHEN c.sort = '-due_date' THEN " DUE_DESC(a) " END DESC, " \
-	"CASE WHEN c.sort = '-due_date' THEN " a ".id END DESC, " a ".id"
+	"CASE WHEN c.sort = '" SORT_KEY_DUE_DATE "' THEN " DUE_ASC(a) " END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_DUE_DATE "' THEN " DUE_DESC(a) " END DESC, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_DUE_DATE "' THEN " a ".id END DESC, " a ".id"
 #define DUE_LIST_SQL TASK_LIST_SQL( \
-	INDEX_BRANCH(OWNER("due_date") " AND " ASC(DUE_ASC("k"), "$15::timestamptz", "'-infinity'"), \
+	INDEX_BRANCH(OWNER(SORT_KEY_DUE_DATE) " AND " ASC(DUE_ASC("k"), "$15::timestamptz", "'-infinity'"), \
 		DUE_ASC("k") ", k.id") " UNION ALL " \
-	INDEX_BRANCH(OWNER("-due_date") " AND " DESC(DUE_DESC("k"), "$15::timestamptz", "'infinity'"), \
+	INDEX_BRANCH(OWNER("-" SORT_KEY_DUE_DATE) " AND " DESC(DUE_DESC("k"), "$15::timestamptz", "'infinity'"), \
 		DUE_DESC("k") " DESC, k.id DESC") " UNION ALL " \
-	SORTED_BRANCH(EVERYONE("due_date") " AND ($14::bigint IS NULL OR CASE WHEN c.sort = 'due_date' " \
+	SORTED_BRANCH(EVERYONE(SORT_KEY_DUE_DATE) " AND ($14::bigint IS NULL OR CASE WHEN c.sort = '" SORT_KEY_DUE_DATE "' " \
 		"THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
 		"ELSE (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) END)", DUE_ORDER("t")), \
 	KEY_TOTAL, DUE_ORDER)
 
 /* title: no text is greater than every title, so descending splits on the cursor. */
-#define TITLE_ORDER(a) KEY_ORDER("title", a ".title", a)
+#define TITLE_ORDER(a) KEY_ORDER(SORT_KEY_TITLE, a ".title", a)
 #define TITLE_LIST_SQL TASK_LIST_SQL( \
-	INDEX_BRANCH(OWNER("title") " AND " ASC("k.title", "$17::text", "''"), "k.title, k.id") \
+	INDEX_BRANCH(OWNER(SORT_KEY_TITLE) " AND " ASC("k.title", "$17::text", "''"), "k.title, k.id") \
 	" UNION ALL " \
-	INDEX_BRANCH(OWNER("-title") " AND $14::bigint IS NULL", "k.title DESC, k.id DESC") " UNION ALL " \
-	INDEX_BRANCH(OWNER("-title") " AND (k.title, k.id) < ($17::text, $14::bigint)", \
+	INDEX_BRANCH(OWNER("-" SORT_KEY_TITLE) " AND $14::bigint IS NULL", "k.title DESC, k.id DESC") " UNION ALL " \
+	INDEX_BRANCH(OWNER("-" SORT_KEY_TITLE) " AND (k.title, k.id) < ($17::text, $14::bigint)", \
 		"k.title DESC, k.id DESC") " UNION ALL " \
-	SORTED_BRANCH(EVERYONE("title") " AND " SORTED_KEYSET("title", "t.title", "$17::text"), \
+	SORTED_BRANCH(EVERYONE(SORT_KEY_TITLE) " AND " SORTED_KEYSET(SORT_KEY_TITLE, "t.title", "$17::text"), \
 		TITLE_ORDER("t")), KEY_TOTAL, TITLE_ORDER)
 
 /* Searches: any sort, the matches read through GIN (owner and words) and sorted. */
 #define DYN_ORDER(a) \
-	"CASE WHEN c.sort = 'created_at' THEN " a ".created_at END, " \
-	"CASE WHEN c.sort = '-created_at' THEN " a ".created_at END DESC, " \
-	"CASE WHEN c.sort = 'updated_at' THEN " a ".updated_at END, " \
-	"CASE WHEN c.sort = '-updated_at' THEN " a ".updated_at END DESC, " \
-	"CASE WHEN c.sort = 'due_date' THEN " DUE_ASC(a) " END, " \
-	"CASE WHEN c.sort = '-due_date' THEN " DUE_DESC(a) " END DESC, " \
-	"CASE WHEN c.sort = 'priority' THEN " a ".priority_rank END, " \
-	"CASE WHEN c.sort = '-priority' THEN " a ".priority_rank END DESC, " \
-	"CASE WHEN c.sort = 'status' THEN " a ".status_rank END, " \
-	"CASE WHEN c.sort = '-status' THEN " a ".status_rank END DESC, " \
-	"CASE WHEN c.sort = 'title' THEN " a ".title END, " \
-	"CASE WHEN c.sort = '-title' THEN " a ".title END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_CREATED_AT "' THEN " a ".created_at END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_CREATED_AT "' THEN " a ".created_at END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_UPDATED_AT "' THEN " a ".updated_at END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_UPDATED_AT "' THEN " a ".updated_at END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_DUE_DATE "' THEN " DUE_ASC(a) " END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_DUE_DATE "' THEN " DUE_DESC(a) " END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_PRIORITY "' THEN " a ".priority_rank END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_PRIORITY "' THEN " a ".priority_rank END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_STATUS "' THEN " a ".status_rank END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_STATUS "' THEN " a ".status_rank END DESC, " \
+	"CASE WHEN c.sort = '" SORT_KEY_TITLE "' THEN " a ".title END, " \
+	"CASE WHEN c.sort = '-" SORT_KEY_TITLE "' THEN " a ".title END DESC, " \
 	"CASE WHEN c.sort LIKE '-%' THEN " a ".id END DESC, " a ".id"
 #define DYN_PAIR(s, k, cur) \
 	"WHEN '" s "' THEN (t." k ", t.id) > (" cur ", $14::bigint) " \
 	"WHEN '-" s "' THEN (t." k ", t.id) < (" cur ", $14::bigint) "
 #define DYN_KEYSET \
 	"($14::bigint IS NULL OR CASE c.sort " \
-	"WHEN 'id' THEN t.id > $14::bigint WHEN '-id' THEN t.id < $14::bigint " \
-	DYN_PAIR("created_at", "created_at", "$15::timestamptz") \
-	DYN_PAIR("updated_at", "updated_at", "$15::timestamptz") \
-	DYN_PAIR("priority", "priority_rank", "$16::smallint") \
-	DYN_PAIR("status", "status_rank", "$16::smallint") \
-	DYN_PAIR("title", "title", "$17::text") \
-	"WHEN 'due_date' THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
-	"WHEN '-due_date' THEN (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) " \
+	"WHEN '" SORT_KEY_ID "' THEN t.id > $14::bigint WHEN '-" SORT_KEY_ID "' THEN t.id < $14::bigint " \
+	DYN_PAIR(SORT_KEY_CREATED_AT, "created_at", "$15::timestamptz") \
+	DYN_PAIR(SORT_KEY_UPDATED_AT, "updated_at", "$15::timestamptz") \
+	DYN_PAIR(SORT_KEY_PRIORITY, "priority_rank", "$16::smallint") \
+	DYN_PAIR(SORT_KEY_STATUS, "status_rank", "$16::smallint") \
+	DYN_PAIR(SORT_KEY_TITLE, "title", "$17::text") \
+	"WHEN '" SORT_KEY_DUE_DATE "' THEN (" DUE_ASC("t") ", t.id) > ($15::timestamptz, $14::bigint) " \
+	"WHEN '-" SORT_KEY_DUE_DATE "' THEN (" DUE_DESC("t") ", t.id) < ($15::timestamptz, $14::bigint) " \
 	"END)"
 #define SEARCH_LIST_SQL TASK_LIST_SQL( \
 	SORTED_BRANCH("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH " AND " DYN_KEYSET, \
@@ -251,21 +252,20 @@
  * on open tasks' due dates and completed tasks' completion times (a table scan for an
  * admin's figures over everyone).
  */
+/* A count per word of a list (include/words.h), in its order: by_status, by_priority. */
+#define COUNT_STATUS(name) ", coalesce(sum(n) FILTER (WHERE status_rank = " STATUS_RANK_##name "), 0)"
+#define COUNT_PRIORITY(name) \
+	", coalesce(sum(n) FILTER (WHERE priority_rank = " PRIORITY_RANK_##name "), 0)"
 #define STATS_COUNTS \
-	"coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE status_rank = 0), 0), " \
-	"coalesce(sum(n) FILTER (WHERE status_rank = 1), 0), " \
-	"coalesce(sum(n) FILTER (WHERE status_rank = 2), 0), " \
-	"coalesce(sum(n) FILTER (WHERE priority_rank = 0), 0), " \
-	"coalesce(sum(n) FILTER (WHERE priority_rank = 1), 0), " \
-	"coalesce(sum(n) FILTER (WHERE priority_rank = 2), 0)"
-#define STATS_OVERDUE "t.status <> 'completed' AND t.due_date < now()"
-#define STATS_DUE_SOON "t.status <> 'completed' AND t.due_date >= now() " \
+	"coalesce(sum(n), 0)" TASK_STATUS_LIST(COUNT_STATUS) TASK_PRIORITY_LIST(COUNT_PRIORITY)
+#define STATS_OVERDUE "t.status <> '" STATUS_COMPLETED "' AND t.due_date < now()"
+#define STATS_DUE_SOON "t.status <> '" STATUS_COMPLETED "' AND t.due_date >= now() " \
 	"AND t.due_date < now() + interval '7 days'"
-#define STATS_DONE_RECENTLY "t.status = 'completed' AND t.completed_at >= now() - interval '7 days'"
+#define STATS_DONE_RECENTLY "t.status = '" STATUS_COMPLETED "' AND t.completed_at >= now() - interval '7 days'"
 #define TASK_STATS_SQL \
 	CALLER_CTE ", s AS (SELECT c.id, c.role, c.is_active, " \
-	"  c.is_active AND (c.role = 'admin' OR $2::bigint IS NULL OR $2::bigint = c.id) AS ok, " \
-	"  CASE WHEN c.role = 'admin' THEN $2::bigint ELSE c.id END AS target FROM c) " \
+	"  c.is_active AND (c.role = '" ROLE_ADMIN "' OR $2::bigint IS NULL OR $2::bigint = c.id) AS ok, " \
+	"  CASE WHEN c.role = '" ROLE_ADMIN "' THEN $2::bigint ELSE c.id END AS target FROM c) " \
 	"SELECT " CALLER_COLS ", c.ok, k.*, r.* FROM s c " \
 	"LEFT JOIN LATERAL (SELECT " STATS_COUNTS " FROM (" \
 	"  SELECT status_rank, priority_rank, n FROM task_counts WHERE c.target IS NOT NULL " \
@@ -316,18 +316,18 @@ const struct statement statements[STMT_COUNT] = {
 
 	[STMT_USERS_LIST] = {"users_list",
 		CALLER_CTE "SELECT " CALLER_COLS ", " USER_COLS("u") " FROM c LEFT JOIN LATERAL ("
-		"SELECT * FROM users WHERE c.role = 'admin' AND c.is_active "
+		"SELECT * FROM users WHERE c.role = '" ROLE_ADMIN "' AND c.is_active "
 		"ORDER BY id LIMIT $2::bigint OFFSET $3::bigint) u ON true ORDER BY u.id",
 		3, 1},
 
 	[STMT_USER_GET] = {"user_get",
 		CALLER_CTE "SELECT " CALLER_COLS ", " USER_COLS("u") " FROM c "
-		"LEFT JOIN users u ON u.id = $2::bigint AND c.role = 'admin' AND c.is_active",
+		"LEFT JOIN users u ON u.id = $2::bigint AND c.role = '" ROLE_ADMIN "' AND c.is_active",
 		2, 1},
 
 	[STMT_USER_DELETE] = {"user_delete",
 		CALLER_CTE ", d AS (DELETE FROM users u USING c WHERE u.id = $2::bigint "
-		"AND c.role = 'admin' AND c.is_active RETURNING u.id) "
+		"AND c.role = '" ROLE_ADMIN "' AND c.is_active RETURNING u.id) "
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
 		2, 0},
 
@@ -335,7 +335,7 @@ const struct statement statements[STMT_COUNT] = {
 		CALLER_CTE ", t AS (INSERT INTO tasks (title, description, status, priority, due_date, owner_id, "
 		"completed_at) "
 		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id, "
-		"CASE WHEN $4::text = 'completed' THEN now() END FROM c WHERE c.is_active "
+		"CASE WHEN $4::text = '" STATUS_COMPLETED "' THEN now() END FROM c WHERE c.is_active "
 		"RETURNING " TASK_COLS("tasks") ") "
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
 		6, 0},
@@ -354,7 +354,7 @@ const struct statement statements[STMT_COUNT] = {
 
 	[STMT_TASK_GET] = {"task_get",
 		CALLER_CTE "SELECT " CALLER_COLS ", " TASK_COLS("t") " FROM c LEFT JOIN tasks t "
-		"ON t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = 'admin')",
+		"ON t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "')",
 		2, 1},
 
 	/* $15: the versions If-Match names (NULL: no condition). The condition is part of the
@@ -365,12 +365,12 @@ const struct statement statements[STMT_COUNT] = {
 		"title = CASE WHEN $3::bool THEN $4::text ELSE t.title END, "
 		"description = CASE WHEN $5::bool THEN $6::text ELSE t.description END, "
 		"status = " TASK_NEW_STATUS ", "
-		"completed_at = CASE WHEN " TASK_NEW_STATUS " <> 'completed' THEN NULL "
-		"  WHEN t.status = 'completed' THEN coalesce(t.completed_at, now()) ELSE now() END, "
+		"completed_at = CASE WHEN " TASK_NEW_STATUS " <> '" STATUS_COMPLETED "' THEN NULL "
+		"  WHEN t.status = '" STATUS_COMPLETED "' THEN coalesce(t.completed_at, now()) ELSE now() END, "
 		"priority = CASE WHEN $11::bool THEN $12::text ELSE t.priority END, "
 		"due_date = CASE WHEN $13::bool THEN $14::timestamptz ELSE t.due_date END, "
 		"updated_at = now(), version = t.version + 1 "
-		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = 'admin') "
+		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "') "
 		"AND ($15::bigint[] IS NULL OR t.version = ANY ($15::bigint[])) "
 		"RETURNING " TASK_COLS("t") ") "
 		"SELECT " CALLER_COLS ", u.*, " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
@@ -378,7 +378,7 @@ const struct statement statements[STMT_COUNT] = {
 
 	[STMT_TASK_DELETE] = {"task_delete",
 		CALLER_CTE ", d AS (DELETE FROM tasks t USING c WHERE t.id = $2::bigint AND c.is_active "
-		"AND (t.owner_id = c.id OR c.role = 'admin') "
+		"AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "') "
 		"AND ($3::bigint[] IS NULL OR t.version = ANY ($3::bigint[])) RETURNING t.id) "
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d), " TASK_VISIBLE " FROM c",
 		3, 0},
@@ -442,7 +442,7 @@ const struct statement statements[STMT_COUNT] = {
 		"WITH old AS (SELECT user_id, key FROM idempotency_keys WHERE expires_at < now() "
 		"  ORDER BY expires_at LIMIT 20 FOR UPDATE SKIP LOCKED), "
 		"gc AS (DELETE FROM idempotency_keys k USING old WHERE k.user_id = old.user_id AND k.key = old.key) "
-		"UPDATE idempotency_keys SET state = 'completed', status = $4::int, body = $5::text "
+		"UPDATE idempotency_keys SET state = '" STATUS_COMPLETED "', status = $4::int, body = $5::text "
 		"WHERE user_id = $1::bigint AND key = $2::text AND attempt = $3::text",
 		5, 0},
 
@@ -457,13 +457,10 @@ const struct statement statements[STMT_COUNT] = {
 	[STMT_READY] = {"ready", "SELECT 1", 0, 1},
 
 	/* The business gauges of /metrics, read at most every TASKAPI_METRICS_REFRESH seconds per
-	   host: users, then tasks by status in the order of metrics_task_statuses (from
+	   host: users, then tasks by status in the order of task_statuses (from
 	   task_counts, kept by the tasks' triggers: a few rows per user, not every task). */
 	[STMT_METRICS_COUNTS] = {"metrics_counts",
-		"SELECT (SELECT count(*) FROM users), "
-		"coalesce(sum(n) FILTER (WHERE status_rank = 0), 0), "
-		"coalesce(sum(n) FILTER (WHERE status_rank = 1), 0), "
-		"coalesce(sum(n) FILTER (WHERE status_rank = 2), 0) FROM task_counts",
+		"SELECT (SELECT count(*) FROM users)" TASK_STATUS_LIST(COUNT_STATUS) " FROM task_counts",
 		0, 1},
 
 	/* On the replica (READ_DATABASE_URL) only: in recovery, and the replay lag in seconds,

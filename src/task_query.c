@@ -6,52 +6,33 @@
 
 #include "jsonv.h"
 #include "query.h"
-
-const char *const task_sorts[] = {
-	"id",         "-id",        "created_at", "-created_at", "updated_at", "-updated_at",
-	"due_date",   "-due_date",  "priority",   "-priority",   "status",     "-status",
-	"title",      "-title",     NULL,
-};
-
-static const char *const statuses[] = {"todo", "in_progress", "completed", NULL};
-static const char *const priorities[] = {"low", "medium", "high", NULL};
+#include "utf8.h"
+#include "words.h"
 
 #define Q_MAX_CHARS 200
 
 int task_sort_known(const char *name)
 {
-	for (int i = 0; task_sorts[i]; i++)
-		if (strcmp(name, task_sorts[i]) == 0)
-			return 1;
-	return 0;
+	return words_index(task_sorts, name) >= 0;
 }
 
 enum sort_kind task_sort_kind(const char *name)
 {
-	const char *key = name[0] == '-' ? name + 1 : name;
-	if (strcmp(key, "created_at") == 0 || strcmp(key, "updated_at") == 0 ||
-	    strcmp(key, "due_date") == 0)
-		return SORT_TIME;
-	if (strcmp(key, "priority") == 0 || strcmp(key, "status") == 0)
-		return SORT_RANK;
-	if (strcmp(key, "title") == 0)
-		return SORT_TEXT;
-	return SORT_ID;
+	int key = words_index(task_sort_keys, name[0] == '-' ? name + 1 : name);
+	return key < 0 ? SORT_ID : task_sort_kinds[key];
 }
 
 int task_rank(const char *name)
 {
-	for (int i = 0; statuses[i]; i++)
-		if (strcmp(name, statuses[i]) == 0 || strcmp(name, priorities[i]) == 0)
-			return i;
-	return -1;
+	int rank = words_index(task_statuses, name);
+	return rank >= 0 ? rank : words_index(task_priorities, name);
 }
 
 /* ==== Parsing ==== */
 
 /* A comma list of choices ("todo,completed") as a bit per choice; adds a problem if bad. */
 static unsigned choice_list(const char *v, const char *const *choices, const char *name,
-                            const char *expected, struct problems *p)
+                            struct problems *p)
 {
 	unsigned mask = 0;
 	const char *s = v;
@@ -62,6 +43,8 @@ static unsigned choice_list(const char *v, const char *const *choices, const cha
 			if (strlen(choices[i]) == len && strncmp(s, choices[i], len) == 0)
 				found = i;
 		if (found < 0) {
+			char expected[120];
+			words_join(choices, expected, sizeof expected);
 			problems_add(p, "query", name, "enum", "Input should be %s (or a comma-separated list of them)",
 			             expected);
 			return 0;
@@ -167,9 +150,9 @@ void task_query_parse(struct arena *a, const char *query, const char *holder,
 	else
 		tq->sort = v;
 	if ((v = query_get(a, query, "status")))
-		tq->statuses = choice_list(v, statuses, "status", "'todo', 'in_progress' or 'completed'", p);
+		tq->statuses = choice_list(v, task_statuses, "status", p);
 	if ((v = query_get(a, query, "priority")))
-		tq->priorities = choice_list(v, priorities, "priority", "'low', 'medium' or 'high'", p);
+		tq->priorities = choice_list(v, task_priorities, "priority", p);
 	time_param(a, query, "due_before", tq->due_before, p);
 	time_param(a, query, "due_after", tq->due_after, p);
 	time_param(a, query, "created_after", tq->created_after, p);
@@ -203,26 +186,26 @@ void task_query_parse(struct arena *a, const char *query, const char *holder,
 
 enum stmt_id task_list_statement(const struct task_query *tq, const char *sort)
 {
-	/* In the order of the statements after STMT_TASK_LIST (include/db.h). */
-	static const char *const keys[] = {"id", "created_at", "updated_at", "due_date", "priority",
-	                                   "status", "title"};
+	/* The statements after STMT_TASK_LIST are in the order of task_sort_keys. */
+	_Static_assert(STMT_TASK_LIST + TASK_SORT_KEY_COUNT == STMT_TASK_LIST_SEARCH,
+	               "one list statement per sort key, in the order of TASK_SORT_LIST");
 	if (tq->q)
 		return STMT_TASK_LIST_SEARCH;
-	const char *key = !sort ? "id" : sort[0] == '-' ? sort + 1 : sort;
-	for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
-		if (strcmp(key, keys[i]) == 0)
-			return (enum stmt_id)(STMT_TASK_LIST + i);
-	return STMT_TASK_LIST;
+	if (!sort)
+		return STMT_TASK_LIST;
+	int key = words_index(task_sort_keys, sort[0] == '-' ? sort + 1 : sort);
+	return key < 0 ? STMT_TASK_LIST : (enum stmt_id)(STMT_TASK_LIST + key);
 }
 
-/* A PostgreSQL smallint[] literal of the set bits ("{0,2}"); NULL for no filter. */
+/* A PostgreSQL smallint[] literal of the set bits ("{0,2}"); NULL for no filter. Ranks are
+   single digits (a word list has at most a handful of words). */
 static const char *rank_array(unsigned mask, char out[16])
 {
 	if (!mask)
 		return NULL;
 	size_t n = 0;
 	out[n++] = '{';
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; mask >> i; i++) {
 		if (!(mask & (1u << i)))
 			continue;
 		if (n > 1)

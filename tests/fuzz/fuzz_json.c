@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "jsonv.h"
+#include "utf8.h"
 
 static const char *const statuses[] = {"todo", "in_progress", "completed", NULL};
 

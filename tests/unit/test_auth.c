@@ -24,6 +24,29 @@ static const unsigned char other_key[] = "another-secret-of-at-least-32-bytes-lo
 
 /* ==== Helpers ==== */
 
+/* A token signed with, or checked against, a single secret. */
+static struct jwt_key single_key(const unsigned char *key, size_t key_len)
+{
+	struct jwt_key k = {.secret = key, .len = key_len};
+	jwt_kid(key, key_len, k.kid);
+	return k;
+}
+
+static char *auth_token_create(const unsigned char *key, size_t key_len, long long user_id,
+                               const char *username, const char *role, long long now, long long ttl)
+{
+	struct jwt_key k = single_key(key, key_len);
+	return auth_token_sign(&k, user_id, username, role, 0, now, ttl);
+}
+
+static enum token_status auth_token_verify(const char *token, const unsigned char *key, size_t key_len,
+                                           long long now, struct token_claims *out)
+{
+	struct jwt_key k = single_key(key, key_len);
+	return auth_token_check(token, &k, 1, now, out);
+}
+
+
 static char *valid_token(long long user_id)
 {
 	char *t = auth_token_create(key, KEY_LEN, user_id, "alice", "user", NOW, TTL);

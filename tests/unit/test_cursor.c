@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
+#include "crypto.h"
 #include "cursor.h"
 
 static const unsigned char secret[] = "unit-test-secret-of-at-least-32-bytes!";
@@ -158,22 +159,22 @@ static void test_b64url_known_values(void **state)
 	(void)state;
 	char out[16];
 	unsigned char back[16];
-	assert_int_equal(b64url_encode((const unsigned char *)"f", 1, out), 2);
+	assert_int_equal(crypto_b64url((const unsigned char *)"f", 1, out), 2);
 	assert_string_equal(out, "Zg");
-	assert_int_equal(b64url_encode((const unsigned char *)"fo", 2, out), 3);
+	assert_int_equal(crypto_b64url((const unsigned char *)"fo", 2, out), 3);
 	assert_string_equal(out, "Zm8");
-	assert_int_equal(b64url_encode((const unsigned char *)"foo", 3, out), 4);
+	assert_int_equal(crypto_b64url((const unsigned char *)"foo", 3, out), 4);
 	assert_string_equal(out, "Zm9v");
-	assert_int_equal(b64url_encode((const unsigned char *)"\xfb\xff", 2, out), 3);
+	assert_int_equal(crypto_b64url((const unsigned char *)"\xfb\xff", 2, out), 3);
 	assert_string_equal(out, "-_8");
-	assert_int_equal(b64url_decode("-_8", 3, back), 2);
+	assert_int_equal(crypto_b64url_decode("-_8", 3, back, sizeof back), 2);
 	assert_memory_equal(back, "\xfb\xff", 2);
-	assert_int_equal(b64url_decode("Zm9v", 4, back), 3);
-	assert_int_equal(b64url_decode("Zg", 2, back), 1);
-	assert_int_equal(b64url_decode("Z", 1, back), -1);
-	assert_int_equal(b64url_decode("Zm+v", 4, back), -1);
-	assert_int_equal(b64url_decode("Zm/v", 4, back), -1);
-	assert_int_equal(b64url_decode("Zm=v", 4, back), -1);
+	assert_int_equal(crypto_b64url_decode("Zm9v", 4, back, sizeof back), 3);
+	assert_int_equal(crypto_b64url_decode("Zg", 2, back, sizeof back), 1);
+	assert_int_equal(crypto_b64url_decode("Z", 1, back, sizeof back), -1);
+	assert_int_equal(crypto_b64url_decode("Zm+v", 4, back, sizeof back), -1);
+	assert_int_equal(crypto_b64url_decode("Zm/v", 4, back, sizeof back), -1);
+	assert_int_equal(crypto_b64url_decode("Zm=v", 4, back, sizeof back), -1);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, arena_setup, arena_teardown)

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "jsonv.h"
 #include "problems.h"
+#include "utf8.h"
 
 /* ==== Helpers ==== */
 
