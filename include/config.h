@@ -6,6 +6,9 @@
 
 #include "auth.h"
 
+/* NGINX's fastcgi_read_timeout in the shipped templates (nginx/edge-server.conf). */
+#define FRONT_END_TIMEOUT_MS 30000
+
 struct config {
 	int development;            /* APP_ENV=development */
 	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
@@ -31,6 +34,11 @@ struct config {
 	const char *sql_dir;
 	int db_connect_timeout;     /* seconds */
 	int db_retry_after;         /* seconds, in the 503's Retry-After */
+	int db_statement_timeout_ms; /* the pool's sessions: statement_timeout */
+	int db_lock_timeout_ms;      /* lock_timeout */
+	int db_idle_tx_timeout_ms;   /* idle_in_transaction_session_timeout */
+	int request_deadline_ms;     /* no statement is started after this much of a request */
+	int db_reconnect_floor_ms;   /* after a quick failure, the next request tries again this soon */
 	long long metrics_refresh_ms; /* business gauges are re-read at most this often */
 };
 

@@ -67,7 +67,11 @@ extern const struct statement statements[STMT_COUNT];
 enum db_status {
 	DB_OK,
 	DB_UNIQUE,      /* SQLSTATE 23505; the constraint name is given */
-	DB_UNAVAILABLE, /* no connection: the client gets 503 */
+	DB_UNAVAILABLE, /* no connection, nothing sent: the client gets 503 with Retry-After */
+	DB_TIMEOUT,     /* cancelled by statement_timeout or lock_timeout (SQLSTATE 57014, 55P03),
+	                   or not started because the request's deadline had passed: this
+	                   statement committed nothing */
+	DB_UNKNOWN,     /* the connection broke after a write was sent: it may have committed */
 	DB_ERROR        /* anything else: logged, the client gets 500 */
 };
 
@@ -80,6 +84,11 @@ enum db_status db_connect(void);
 enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
                       const char **constraint);
 void db_close(void);
+/*
+ * The current request's deadline: no statement is started after deadline_ms (monotonic
+ * milliseconds, clock_ms); 0 for none (between requests).
+ */
+void db_set_deadline(long long deadline_ms);
 
 /*
  * What one request asks of the database and learns from it. Read routing: a read-only
@@ -91,6 +100,7 @@ struct db_request {
 	uint64_t min_lsn;          /* the client's consistency token; 0 for none */
 	uint64_t commit_lsn;       /* set by a write when a replica is configured: the token to return */
 	int used;                  /* DB_USED_* bits, for the log */
+	int writes;                /* writes of this request that committed (counted by respond.c) */
 };
 #define DB_USED_PRIMARY 1
 #define DB_USED_REPLICA 2

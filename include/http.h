@@ -40,6 +40,7 @@ struct http_request {
 	const char *if_match;        /* conditional requests (ETag) */
 	const char *if_none_match;
 	const char *idempotency_key; /* Idempotency-Key, on POSTs that create something */
+	const char *content_type;    /* Content-Type; NULL when absent */
 	const char *body;
 	size_t body_len;
 	long long content_length; /* -1 when not given */
@@ -56,6 +57,9 @@ struct http_response {
 enum http_method http_method_parse(const char *name);
 const char *http_method_name(enum http_method m);
 const char *http_status_text(int status);
+/* Whether a body of this Content-Type is read as JSON: absent (as FastAPI does),
+   application/json or application/<anything>+json, parameters allowed. */
+int http_json_content_type(const char *content_type);
 
 void http_header(struct http_response *r, const char *name, const char *value);
 /* {"detail":"<message>"} */

@@ -7,6 +7,7 @@
 #ifndef TASKAPI_METRICS_H
 #define TASKAPI_METRICS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -42,10 +43,17 @@ void metrics_detach(void);
    it died without being asked to. */
 void metrics_worker_exited(pid_t pid, int unexpected);
 void metrics_workers_alive(int n);
+/*
+ * The request id worker pid last began into out: 1 when it is in flight now, 0 when the
+ * worker is between requests, -1 when the worker has no slot ("unknown").
+ */
+int metrics_worker_request(pid_t pid, char *out, size_t n);
 
 /* ==== Worker ==== */
 
 void metrics_request_begin(void);
+/* The request id of the request in hand (NULL when none), kept in this worker's slot. */
+void metrics_request_id(const char *id);
 /* route: index in routes[], -1 when no route matched. */
 void metrics_request_end(enum http_method method, int route, int status, double seconds);
 void metrics_db_query(enum stmt_id id, double seconds);

@@ -68,4 +68,7 @@ struct task_query_text {
 void task_query_params(const struct task_query *tq, const char *caller, struct task_query_text *t,
                        const char *params[TASK_LIST_NPARAMS]);
 
+/* The list parameters a next page's Link carries (all but skip and cursor); NULL-ended. */
+extern const char *const task_query_carried[];
+
 #endif

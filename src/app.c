@@ -96,6 +96,11 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 	case ROUTE_FOUND:
 		break;
 	}
+	/* Bodies are JSON: another declared type is refused before anything runs. */
+	if (req->body_len > 0 && !http_json_content_type(req->content_type)) {
+		http_error(res, 415, "Unsupported Media Type: send the body as Content-Type: application/json");
+		return;
+	}
 	struct ctx c = {.req = req, .res = res, .arena = a, .match = &match};
 	c.db.reads_may_use_replica = req->method == HTTP_GET;
 	c.db.min_lsn = app_consistency_token(req);

@@ -191,7 +191,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
 
 	long ttl, refresh_days, max_failures, window, lockout, cost, workers, timeout, retry, refresh,
-	     max_lag, check;
+	     max_lag, check, stmt_timeout, lock_timeout, idle_tx, deadline, floor;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600, &ttl, err, errlen) ||
 	    env_int("REFRESH_TOKEN_EXPIRE_DAYS", 14, 1, 3650, &refresh_days, err, errlen) ||
@@ -204,8 +204,21 @@ int config_load(struct config *c, char *err, size_t errlen)
 	    env_int("DB_RETRY_AFTER", 1, 1, 3600, &retry, err, errlen) ||
 	    env_int("TASKAPI_METRICS_REFRESH", 5, 1, 3600, &refresh, err, errlen) ||
 	    env_int("READ_MAX_LAG_MS", 2000, 0, 3600000, &max_lag, err, errlen) ||
-	    env_int("READ_CHECK_MS", 20, 0, 60000, &check, err, errlen))
+	    env_int("READ_CHECK_MS", 20, 0, 60000, &check, err, errlen) ||
+	    env_int("DB_STATEMENT_TIMEOUT_MS", 5000, 100, 600000, &stmt_timeout, err, errlen) ||
+	    env_int("DB_LOCK_TIMEOUT_MS", 2000, 10, 600000, &lock_timeout, err, errlen) ||
+	    env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10000, 100, 3600000, &idle_tx, err, errlen) ||
+	    env_int("TASKAPI_REQUEST_DEADLINE_MS", 15000, 100, 600000, &deadline, err, errlen) ||
+	    env_int("DB_RECONNECT_FLOOR_MS", 200, 10, 60000, &floor, err, errlen))
 		return -1;
+	/* The app must answer before the front end gives up (NGINX's fastcgi_read_timeout,
+	   30 s in the shipped templates): the last statement may start just before the deadline. */
+	if (deadline + stmt_timeout > FRONT_END_TIMEOUT_MS - 5000) {
+		snprintf(err, errlen, "TASKAPI_REQUEST_DEADLINE_MS + DB_STATEMENT_TIMEOUT_MS must stay under "
+		                      "%d ms, 5 s inside the front end's %d s read timeout (got %ld + %ld)",
+		         FRONT_END_TIMEOUT_MS - 5000, FRONT_END_TIMEOUT_MS / 1000, deadline, stmt_timeout);
+		return -1;
+	}
 	c->token_ttl = ttl * 60;
 	c->refresh_ttl = refresh_days * 86400;
 	c->login_max_failures = (int)max_failures;
@@ -218,6 +231,11 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->metrics_refresh_ms = refresh * 1000;
 	c->read_max_lag_ms = (int)max_lag;
 	c->read_check_ms = (int)check;
+	c->db_statement_timeout_ms = (int)stmt_timeout;
+	c->db_lock_timeout_ms = (int)lock_timeout;
+	c->db_idle_tx_timeout_ms = (int)idle_tx;
+	c->request_deadline_ms = (int)deadline;
+	c->db_reconnect_floor_ms = (int)floor;
 	return load_secret(c, err, errlen) == 0 && load_previous_secrets(c, err, errlen) == 0 ? 0 : -1;
 }
 

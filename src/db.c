@@ -6,6 +6,7 @@
 #include "db.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+/* A connection attempt that failed faster than this (refused, the server starting up) is
+   cheap: the next request may try again after DB_RECONNECT_FLOOR_MS, not the backoff. */
+#define QUICK_FAILURE_MS 500
 #define SKIP_MIN_MS 500 /* a lagging replica is asked again after this, doubling */
 #define SKIP_MAX_MS 5000
 /* A replica is given less time than the primary: the primary can answer instead.
@@ -35,13 +39,14 @@ struct link {
 	int replica;
 	PGconn *conn;
 	long long next_attempt_ms; /* no connection attempt before this (monotonic) */
-	long long backoff_ms;
+	long long backoff_ms;      /* after slow failures (timeouts): doubles up to BACKOFF_MAX_MS */
 	int troubled; /* a connection was lost or an attempt failed since the last success */
 };
 
 static struct link primary = {.label = "primary"};
 static struct link replica = {.label = "replica", .replica = 1};
 static char constraint_name[64];
+static long long deadline_ms; /* the current request's: see db_set_deadline */
 
 /* What the replica last said of itself, and whether reads skip it for a while. */
 static struct {
@@ -52,6 +57,20 @@ static struct {
 	long long skip_ms;
 	int skipping; /* for logging the changes only */
 } rs;
+
+void db_set_deadline(long long ms)
+{
+	deadline_ms = ms;
+}
+
+static int past_deadline(const char *name)
+{
+	if (!deadline_ms || clock_ms() < deadline_ms)
+		return 0;
+	log_warn("db: %s not started: the request's deadline (%d ms) has passed", name,
+	         cfg.request_deadline_ms);
+	return 1;
+}
 
 static PGconn *open_connection(const char *conninfo, int to_replica)
 {
@@ -73,15 +92,26 @@ static const char *link_url(const struct link *l)
 	return l->replica ? cfg.read_database_url : cfg.database_url;
 }
 
-static void link_lost(struct link *l)
+/*
+ * Drops the connection. The next request tries again after DB_RECONNECT_FLOOR_MS when the
+ * failure was quick (a lost connection, a refused attempt): service comes back within
+ * that of the server accepting connections. A slow failure (an attempt that waited for
+ * its timeout) backs off, so a server that is unreachable costs one timeout per period.
+ */
+static void link_lost(struct link *l, int quick)
 {
 	PQfinish(l->conn);
 	l->conn = NULL;
 	l->troubled = 1;
-	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
-	if (l->backoff_ms > BACKOFF_MAX_MS)
-		l->backoff_ms = BACKOFF_MAX_MS;
-	l->next_attempt_ms = clock_ms() + l->backoff_ms;
+	if (quick) {
+		l->backoff_ms = 0;
+		l->next_attempt_ms = clock_ms() + cfg.db_reconnect_floor_ms;
+	} else {
+		l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (l->backoff_ms > BACKOFF_MAX_MS)
+			l->backoff_ms = BACKOFF_MAX_MS;
+		l->next_attempt_ms = clock_ms() + l->backoff_ms;
+	}
 	if (l->replica)
 		rs.checked_ms = 0;
 }
@@ -93,9 +123,15 @@ static int prepare_all(struct link *l)
 	   one plan serves every parameter value (gated branches, keyset bounds), and replanning
 	   the task list on each call would cost more than running it. No JIT: the cost of
 	   branches that never run would otherwise make PostgreSQL compile every call. */
-	PGresult *r = PQexec(l->conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
-	                              "SET plan_cache_mode = force_generic_plan; SET jit = off; "
-	                              "SET client_min_messages = warning");
+	/* Every wait is bounded: a statement, a lock wait, a transaction left open. */
+	char set[512];
+	snprintf(set, sizeof set,
+	         "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
+	         "SET plan_cache_mode = force_generic_plan; SET jit = off; "
+	         "SET client_min_messages = warning; SET statement_timeout = %d; SET lock_timeout = %d; "
+	         "SET idle_in_transaction_session_timeout = %d",
+	         cfg.db_statement_timeout_ms, cfg.db_lock_timeout_ms, cfg.db_idle_tx_timeout_ms);
+	PGresult *r = PQexec(l->conn, set);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
 	for (int i = 0; ok && i < STMT_COUNT; i++) {
@@ -121,6 +157,7 @@ static enum db_status link_connect(struct link *l)
 	if (clock_ms() < l->next_attempt_ms)
 		return DB_UNAVAILABLE;
 	PQfinish(l->conn);
+	long long attempt_ms = clock_ms();
 	l->conn = open_connection(link_url(l), l->replica);
 	if (PQstatus(l->conn) != CONNECTION_OK) {
 		if (l->replica) {
@@ -129,11 +166,11 @@ static enum db_status link_connect(struct link *l)
 			log_error(NULL, "db: connect: %s", PQerrorMessage(l->conn));
 			metrics_db_error(METRICS_DB_CONNECT);
 		}
-		link_lost(l);
+		link_lost(l, clock_ms() - attempt_ms < QUICK_FAILURE_MS);
 		return DB_UNAVAILABLE;
 	}
 	if (prepare_all(l) != 0) {
-		link_lost(l);
+		link_lost(l, 0);
 		return DB_ERROR;
 	}
 	if (l->troubled && !l->replica)
@@ -145,6 +182,47 @@ static enum db_status link_connect(struct link *l)
 	l->troubled = 0;
 	l->backoff_ms = 0;
 	return DB_OK;
+}
+
+/*
+ * Whether an idle connection is still open. Nothing should arrive on it between
+ * statements; a server shutting down sends an error message and then closes, so input is
+ * read (and parsed) until none is pending: the close shows after the message.
+ */
+static int link_alive(PGconn *c)
+{
+	for (int i = 0; i < 4 && PQstatus(c) == CONNECTION_OK; i++) {
+		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+		if (poll(&p, 1, 0) == 0)
+			return 1;
+		if (!PQconsumeInput(c))
+			return 0;
+		PGnotify *n;
+		while ((n = PQnotifies(c)) != NULL) /* also parses what arrived */
+			PQfreemem(n);
+	}
+	return 0;
+}
+
+/*
+ * The connection, checked before a statement is sent: a server that restarted has closed
+ * an idle connection, and finding that out now (a non-blocking read) means the statement
+ * is sent on a fresh connection instead of being lost with an unknown outcome.
+ */
+static enum db_status link_ready(struct link *l, const char *name)
+{
+	enum db_status st = link_connect(l);
+	if (st != DB_OK)
+		return st;
+	if (link_alive(l->conn))
+		return past_deadline(name) ? DB_TIMEOUT : DB_OK;
+	log_info("db: %s: the connection was closed while idle; connecting again", l->label);
+	link_lost(l, 1);
+	l->next_attempt_ms = 0;
+	st = link_connect(l);
+	if (st != DB_OK)
+		return st;
+	return past_deadline(name) ? DB_TIMEOUT : DB_OK;
 }
 
 enum db_status db_connect(void)
@@ -175,6 +253,15 @@ static enum db_status classify(struct link *l, PGresult *r, const char *name)
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return DB_OK;
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/* Cancelled by statement_timeout or lock_timeout: the statement's implicit transaction
+	   rolled back (PostgreSQL stops the timer before it commits). */
+	if (state && PQstatus(l->conn) == CONNECTION_OK &&
+	    (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)) {
+		log_warn("db: %s%s: %s (nothing committed)", l->replica ? "replica: " : "", name,
+		         strcmp(state, "57014") == 0 ? "statement timeout" : "lock timeout");
+		metrics_db_error(METRICS_DB_QUERY);
+		return DB_TIMEOUT;
+	}
 	if (PQstatus(l->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
 	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0) {
 		if (l->replica) {
@@ -204,7 +291,7 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 {
 	const struct statement *s = &statements[id];
 	for (int attempt = 0;; attempt++) {
-		enum db_status st = link_connect(l);
+		enum db_status st = link_ready(l, s->name);
 		if (st != DB_OK)
 			return st;
 		struct timespec start = clock_now();
@@ -220,9 +307,12 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 			*constraint = constraint_name;
 		if (st != DB_UNAVAILABLE)
 			return st;
-		link_lost(l);
+		link_lost(l, 1);
+		/* A write was sent and may have committed before the connection broke. */
+		if (!s->read_only)
+			return DB_UNKNOWN;
 		/* A server restart closes idle connections: a read may go again at once. */
-		if (!s->read_only || attempt > 0)
+		if (attempt > 0)
 			return DB_UNAVAILABLE;
 		l->next_attempt_ms = 0;
 	}
@@ -268,28 +358,39 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
                                 const char **constraint, uint64_t *commit_lsn)
 {
 	const struct statement *s = &statements[id];
-	enum db_status st = link_connect(&primary);
+	enum db_status st = link_ready(&primary, s->name);
 	if (st != DB_OK)
 		return st;
 	PGconn *c = primary.conn;
 	PGresult *work = NULL, *pos = NULL;
 	struct timespec start = clock_now();
-	int ok = PQenterPipelineMode(c) &&
-	         PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) &&
-	         PQpipelineSync(c) &&
-	         PQsendQueryPrepared(c, statements[STMT_WAL_LSN].name, 0, NULL, NULL, NULL, 0) &&
-	         PQpipelineSync(c) && pipeline_result(c, &work) == 0 && pipeline_result(c, &pos) == 0 &&
-	         PQexitPipelineMode(c);
+	int sent = PQenterPipelineMode(c) &&
+	           PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) &&
+	           PQpipelineSync(c) &&
+	           PQsendQueryPrepared(c, statements[STMT_WAL_LSN].name, 0, NULL, NULL, NULL, 0) &&
+	           PQpipelineSync(c);
+	int got_work = sent && pipeline_result(c, &work) == 0;
+	int ok = got_work && pipeline_result(c, &pos) == 0 && PQexitPipelineMode(c);
 	metrics_db_query(id, clock_seconds_since(&start));
 	if (!ok) {
 		log_error(NULL, "db: %s: connection lost: %s", s->name, PQerrorMessage(c));
 		metrics_db_error(METRICS_DB_LOST);
-		PQclear(work);
+		ExecStatusType ws = work ? PQresultStatus(work) : PGRES_FATAL_ERROR;
+		int committed = got_work && (ws == PGRES_TUPLES_OK || ws == PGRES_COMMAND_OK);
 		PQclear(pos);
-		link_lost(&primary);
-		return DB_UNAVAILABLE;
+		link_lost(&primary, 1);
+		if (committed) { /* its sync came back: only the WAL position is missing */
+			*res = work;
+			return DB_OK;
+		}
+		PQclear(work);
+		return DB_UNKNOWN;
 	}
 	st = classify(&primary, work, s->name);
+	if (st == DB_UNAVAILABLE) { /* the write was sent: its outcome is not known */
+		link_lost(&primary, 1);
+		st = DB_UNKNOWN;
+	}
 	if (st == DB_OK) {
 		*res = work;
 		if (PQresultStatus(pos) != PGRES_TUPLES_OK || PQntuples(pos) != 1 ||

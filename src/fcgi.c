@@ -83,6 +83,7 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 	req->if_match = param(r, "HTTP_IF_MATCH");
 	req->if_none_match = param(r, "HTTP_IF_NONE_MATCH");
 	req->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", r->envp); /* "" is a bad key */
+	req->content_type = param(r, "CONTENT_TYPE");
 	const char *cl = param(r, "CONTENT_LENGTH");
 	req->content_length = cl ? strtoll(cl, NULL, 10) : -1;
 	if (req->content_length <= HTTP_BODY_MAX)
@@ -151,14 +152,17 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	char made_id[33];
 	start = clock_now();
 	metrics_request_begin();
+	db_set_deadline(clock_ms() + cfg.request_deadline_ms);
 	parse_request(r, &req, body);
 	req.request_id = request_id(req.request_id, made_id);
 	log_set_request_id(req.request_id);
+	metrics_request_id(req.request_id);
 	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
 		http_error(res, 413, "Request body too large");
 	else
 		app_handle(&req, res, a, out);
 	write_response(r, &req, res, head);
+	db_set_deadline(0);
 	double ms = clock_ms_since(&start);
 	metrics_request_end(req.method, out->route, res->status, ms / 1e3);
 	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,

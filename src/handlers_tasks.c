@@ -121,17 +121,32 @@ static const char *cursor_key(PGresult *r, int row, int col, const char *sort)
 	}
 }
 
-/* Copies the query string, minus cursor and skip, into b with only URL-safe bytes. */
+/* The index of key in the parameters a next page carries, or -1. */
+static int carried_param(const char *key)
+{
+	for (int i = 0; task_query_carried[i]; i++)
+		if (strcmp(key, task_query_carried[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Copies the query string's known list parameters (the first of each; not cursor, skip
+ * or anything unknown, which could only make the head too long) into b, URL-safe.
+ */
 static void link_query(struct ctx *c, struct buf *b)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const char *p = c->req->query;
+	unsigned seen = 0;
 	while (*p) {
 		size_t len = strcspn(p, "&");
 		size_t klen = strcspn(p, "=&");
 		char *key = arena_alloc(c->arena, klen + 1);
 		query_decode(p, klen, key, 1);
-		if (len && strcmp(key, "cursor") != 0 && strcmp(key, "skip") != 0) {
+		int known = carried_param(key);
+		if (len && known >= 0 && !(seen & 1u << known)) {
+			seen |= 1u << known;
 			for (size_t i = 0; i < len; i++) {
 				unsigned char ch = (unsigned char)p[i];
 				if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||

@@ -39,12 +39,31 @@ const char *http_status_text(int status)
 	case 409: return "Conflict";
 	case 412: return "Precondition Failed";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Unknown";
 	}
+}
+
+int http_json_content_type(const char *ct)
+{
+	if (!ct)
+		return 1;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strcspn(ct, "; \t");
+	if (n >= 12 && strncasecmp(ct, "application/", 12) == 0) {
+		const char *sub = ct + 12;
+		size_t m = n - 12;
+		return (m == 4 && strncasecmp(sub, "json", 4) == 0) ||
+		       (m > 5 && strncasecmp(sub + m - 5, "+json", 5) == 0);
+	}
+	return 0;
 }
 
 void http_header(struct http_response *r, const char *name, const char *value)

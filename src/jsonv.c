@@ -32,6 +32,60 @@ static int json_lexically_strict(const char *body, size_t len)
 	return utf8_valid(body, len);
 }
 
+/* The value of 4 hex digits at s (n bytes available), or -1. */
+static long hex4(const char *s, size_t n)
+{
+	if (n < 4)
+		return -1;
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = s[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/*
+ * 1 when every \u escape of a UTF-16 surrogate is a high one followed by a low one.
+ * json-c turns a lone or reversed surrogate (\ud800, \udc00\ud800) into U+FFFD, which
+ * would store something the client never sent; found here, it is a 422 instead.
+ */
+static int json_surrogates_paired(const char *body, size_t len)
+{
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = body[i] == '"';
+			continue;
+		}
+		if (body[i] == '"') {
+			in_string = 0;
+			continue;
+		}
+		if (body[i] != '\\' || i + 1 >= len)
+			continue;
+		i++;
+		if (body[i] != 'u')
+			continue;
+		long cp = hex4(body + i + 1, len - i - 1);
+		i += 4;
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+			return 0;
+		if (cp < 0xD800 || cp > 0xDBFF)
+			continue;
+		long low = i + 2 < len && body[i + 1] == '\\' && body[i + 2] == 'u'
+		               ? hex4(body + i + 3, len - i - 3) : -1;
+		if (low < 0xDC00 || low > 0xDFFF)
+			return 0;
+		i += 6;
+	}
+	return 1;
+}
+
 struct json_object *json_parse_body(const char *body, size_t len, struct problems *p)
 {
 	if (len == 0) {
@@ -62,6 +116,12 @@ struct json_object *json_parse_body(const char *body, size_t len, struct problem
 	}
 	if (err == json_tokener_success && !json_lexically_strict(body, len))
 		err = json_tokener_error_parse_unexpected;
+	if (err == json_tokener_success && !json_surrogates_paired(body, len)) {
+		json_object_put(obj);
+		problems_add(p, "body", NULL, "string_unicode",
+		             "Input should be a valid string, a \\u escape holds an unpaired UTF-16 surrogate");
+		return NULL;
+	}
 	if (err != json_tokener_success) {
 		json_object_put(obj);
 		problems_add(p, "body", NULL, "json_invalid", "JSON decode error: %s",

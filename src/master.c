@@ -5,10 +5,13 @@
  * this does. Workers are exec'd afresh, so SIGHUP also picks up a new binary.
  */
 #include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,12 +22,14 @@
 #include "metrics.h"
 #include "server.h"
 
-#define DRAIN_TIMEOUT_MS 10000
+/* A draining worker gets at least this long, and always the longest a request can take. */
+#define DRAIN_MIN_MS 10000
 #define QUICK_DEATH_MS 2000    /* a worker dying sooner than this counts as a crash loop */
 #define BACKOFF_MAX_MS 10000
 
 struct slot {
 	pid_t pid;               /* 0 when empty */
+	int health;              /* serves the health socket (TASKAPI_HEALTH_LISTEN) */
 	long long started_ms;
 	long long respawn_at_ms; /* when an empty slot is filled again */
 	long long backoff_ms;
@@ -34,6 +39,7 @@ static volatile sig_atomic_t got_term, got_hup;
 static struct slot *slots;
 static int nslots;
 static const char *self_path;
+static int health_fd = -1; /* TASKAPI_HEALTH_LISTEN's socket, handed to the health worker */
 
 static void on_signal(int sig)
 {
@@ -49,10 +55,37 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static pid_t spawn_worker(void)
+/*
+ * How long a worker asked to stop may take: its request's deadline, the statement that
+ * may have started just before it, and a margin. The front end waits longer still.
+ */
+static long long drain_timeout_ms(void)
+{
+	long long t = (long long)cfg.request_deadline_ms + cfg.db_statement_timeout_ms + 2000;
+	return t > DRAIN_MIN_MS ? t : DRAIN_MIN_MS;
+}
+
+/* SIGKILL for a worker that did not stop in time, naming the request it was on. */
+static void kill_stuck(pid_t pid)
+{
+	char id[HTTP_REQUEST_ID_MAX + 1];
+	int busy = metrics_worker_request(pid, id, sizeof id);
+	if (busy > 0)
+		log_error(NULL, "master: worker %d still on request %s after %lld ms; killing it "
+		                "(the client gets 502, the outcome is the database's)",
+		          (int)pid, id, drain_timeout_ms());
+	else
+		log_error(NULL, "master: worker %d did not stop within %lld ms (no request in flight); "
+		                "killing it", (int)pid, drain_timeout_ms());
+	kill(pid, SIGKILL);
+}
+
+static pid_t spawn_worker(int health)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (health && dup2(health_fd, 0) < 0)
+			_exit(127);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -69,7 +102,7 @@ static pid_t spawn_worker(void)
 
 static void fill_slot(struct slot *s)
 {
-	s->pid = spawn_worker();
+	s->pid = spawn_worker(s->health);
 	s->started_ms = clock_ms();
 	if (s->pid < 0) {
 		s->pid = 0;
@@ -118,11 +151,11 @@ static void reap(void)
 /* Waits for pid to exit (it was sent SIGTERM), killing it after the drain timeout. */
 static void wait_exit(pid_t pid)
 {
-	long long deadline = clock_ms() + DRAIN_TIMEOUT_MS;
+	long long deadline = clock_ms() + drain_timeout_ms();
 	int status;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (clock_ms() > deadline) {
-			kill(pid, SIGKILL);
+			kill_stuck(pid);
 			waitpid(pid, &status, 0);
 			break;
 		}
@@ -147,7 +180,7 @@ static void replace_all(void)
 
 static void drain_all(void)
 {
-	long long deadline = clock_ms() + DRAIN_TIMEOUT_MS;
+	long long deadline = clock_ms() + drain_timeout_ms();
 	for (int i = 0; i < nslots; i++)
 		if (slots[i].pid > 0)
 			kill(slots[i].pid, SIGTERM);
@@ -159,8 +192,8 @@ static void drain_all(void)
 			metrics_worker_exited(pid, 0);
 		if (clock_ms() > deadline) {
 			for (int i = 0; i < nslots; i++)
-				if (slots[i].pid > 0)
-					kill(slots[i].pid, SIGKILL);
+				if (slots[i].pid > 0 && kill(slots[i].pid, 0) == 0)
+					kill_stuck(slots[i].pid);
 			while (waitpid(-1, NULL, 0) > 0)
 				;
 			return;
@@ -168,6 +201,28 @@ static void drain_all(void)
 		if (pid <= 0)
 			sleep_ms(10);
 	}
+}
+
+/*
+ * TASKAPI_HEALTH_LISTEN (a socket path or host:port): one more worker, on a socket of
+ * its own, to which the front end sends /health and /health/ready. It is never behind
+ * the pool's queue, so liveness answers while every other worker waits on a database
+ * that is stuck (their waits are bounded too, but the queue may be long).
+ */
+static int open_health_socket(void)
+{
+	const char *addr = getenv("TASKAPI_HEALTH_LISTEN");
+	if (!addr || !*addr)
+		return 0;
+	health_fd = FCGX_OpenSocket(addr, 128);
+	if (health_fd < 0) {
+		log_error(NULL, "master: cannot listen on TASKAPI_HEALTH_LISTEN=%s", addr);
+		return -1;
+	}
+	fcntl(health_fd, F_SETFD, FD_CLOEXEC); /* the other workers do not inherit it */
+	if (addr[0] == '/' && chmod(addr, 0666) != 0) /* as spawn-fcgi -M 0666: NGINX's user connects */
+		log_warn("master: chmod %s: %s", addr, strerror(errno));
+	return 0;
 }
 
 int master_run(const char *self)
@@ -183,13 +238,18 @@ int master_run(const char *self)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	nslots = cfg.workers;
+	if (open_health_socket() != 0)
+		return 1;
+	nslots = cfg.workers + (health_fd >= 0);
 	slots = calloc((size_t)nslots, sizeof *slots);
 	if (!slots)
 		return 1;
+	if (health_fd >= 0)
+		slots[nslots - 1].health = 1;
 	if (metrics_create() != 0)
 		log_error(NULL, "master: no shared metrics segment; each worker counts alone");
-	log_info("master: starting %d workers (build %s)", nslots, TASKAPI_BUILD_ID);
+	log_info("master: starting %d workers%s (build %s)", cfg.workers,
+	         health_fd >= 0 ? " and a health worker" : "", TASKAPI_BUILD_ID);
 	for (int i = 0; i < nslots; i++)
 		fill_slot(&slots[i]);
 

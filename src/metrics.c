@@ -66,6 +66,9 @@ struct db_histogram {
 struct worker_slot {
 	_Atomic int pid; /* 0: free */
 	_Atomic int in_flight;
+	/* The request in hand, so that the master can name it when it must kill the worker.
+	   Written by the worker alone; the master reads it only once the worker is stuck. */
+	char request_id[HTTP_REQUEST_ID_MAX + 1];
 };
 
 struct metrics_shm {
@@ -265,6 +268,28 @@ void metrics_request_begin(void)
 {
 	if (my_slot)
 		atomic_fetch_add_explicit(&my_slot->in_flight, 1, memory_order_relaxed);
+}
+
+void metrics_request_id(const char *id)
+{
+	if (!my_slot)
+		return;
+	snprintf(my_slot->request_id, sizeof my_slot->request_id, "%s", id ? id : "");
+	atomic_thread_fence(memory_order_release);
+}
+
+int metrics_worker_request(pid_t pid, char *out, size_t n)
+{
+	for (int i = 0; shm && i < WORKER_SLOTS; i++) {
+		struct worker_slot *w = &shm->workers[i];
+		if (atomic_load(&w->pid) != (int)pid)
+			continue;
+		atomic_thread_fence(memory_order_acquire);
+		snprintf(out, n, "%.*s", (int)sizeof w->request_id - 1, w->request_id);
+		return atomic_load(&w->in_flight) > 0;
+	}
+	snprintf(out, n, "unknown");
+	return -1;
 }
 
 void metrics_request_end(enum http_method method, int route, int status, double seconds)

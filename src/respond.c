@@ -170,26 +170,53 @@ void reply_problems(struct ctx *c)
 	c->res->status = 422;
 }
 
+/*
+ * 503 with Retry-After: only when nothing of the request was committed, so that a retry
+ * cannot do anything twice. Every other failure is answered without Retry-After.
+ */
+static void reply_not_committed(struct ctx *c)
+{
+	char retry[16];
+	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
+	http_error(c->res, 503, "Service temporarily unavailable");
+	http_header(c->res, "Retry-After", retry);
+}
+
 PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
                              const char **unique)
 {
 	PGresult *r = NULL;
 	switch (db_request_run(&c->db, id, params, &r, unique)) {
 	case DB_OK:
+		/* The idempotency reservation is bookkeeping: released again on a 5xx. */
+		if (!statements[id].read_only && id != STMT_IDEM_BEGIN)
+			c->db.writes++;
 		return r;
 	case DB_UNIQUE:
 		if (unique)
 			return NULL;
 		log_error(NULL, "unexpected unique violation in %s", statements[id].name);
 		break;
-	case DB_UNAVAILABLE: {
-		char retry[16];
+	case DB_UNAVAILABLE:
 		log_warn("db: %s: no database connection, answering 503", statements[id].name);
-		snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-		http_error(c->res, 503, "Service temporarily unavailable");
-		http_header(c->res, "Retry-After", retry);
+		reply_not_committed(c);
 		return NULL;
-	}
+	case DB_TIMEOUT:
+		/* This statement committed nothing; retrying is safe unless an earlier write of
+		   the request did commit (the idempotency reservation is released on any 5xx). */
+		if (c->db.writes == 0) {
+			reply_not_committed(c);
+			return NULL;
+		}
+		log_error(NULL, "db: %s timed out after %d write(s) of this request committed",
+		          statements[id].name, c->db.writes);
+		http_error(c->res, 504, "The request timed out after part of it was saved");
+		return NULL;
+	case DB_UNKNOWN:
+		log_error(NULL, "db: %s: connection lost after the write was sent; outcome unknown",
+		          statements[id].name);
+		http_error(c->res, 502, "Database connection lost; the outcome of the request is unknown");
+		return NULL;
 	case DB_ERROR:
 		break;
 	}

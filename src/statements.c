@@ -34,7 +34,7 @@
 /* Seconds an account's logins stay throttled (NULL when they are not). */
 #define LOCKED_SECONDS(name)                                                                         \
 	"(SELECT ceil(extract(epoch FROM f.locked_until - now()))::bigint FROM login_failures f "       \
-	"WHERE f.username = " name " AND f.locked_until > now())"
+	"WHERE f.username = lower(" name ") AND f.locked_until > now())"
 #define TASK_VISIBLE "(SELECT true FROM tasks t WHERE t.id = $2::bigint AND c.is_active " \
 	"AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "'))"
 /* The status after an update: status given ($7/$8), or is_completed given ($9/$10). */
@@ -292,7 +292,7 @@ const struct statement statements[STMT_COUNT] = {
 	/* Always one row: the user's columns are NULL when there is no such user. */
 	[STMT_LOGIN] = {"login",
 		"SELECT u.id, u.username, u.role, u.is_active, u.hashed_password, " LOCKED_SECONDS("$1::text")
-		" FROM (VALUES (1)) AS one LEFT JOIN users u ON u.username = $1::text",
+		" FROM (VALUES (1)) AS one LEFT JOIN users u ON lower(u.username) = lower($1::text)",
 		1, 1},
 
 	[STMT_ME] = {"me", CALLER_CTE "SELECT " CALLER_COLS ", " USER_COLS("u") " FROM c JOIN users u ON u.id = c.id",
@@ -454,7 +454,8 @@ const struct statement statements[STMT_COUNT] = {
 	/* ==== Operations ==== */
 
 	/* /health/ready: the primary answers. */
-	[STMT_READY] = {"ready", "SELECT 1", 0, 1},
+	/* Both tables answer within a short lock wait (sql/004): a locked table is not ready. */
+	[STMT_READY] = {"ready", "SELECT taskapi_ready()", 0, 1},
 
 	/* The business gauges of /metrics, read at most every TASKAPI_METRICS_REFRESH seconds per
 	   host: users, then tasks by status in the order of task_statuses (from
@@ -494,9 +495,9 @@ const struct statement statements[STMT_COUNT] = {
 	[STMT_LOGIN_FAILED] = {"login_failed",
 		"WITH gf AS (DELETE FROM login_failures WHERE username IN (SELECT username FROM login_failures "
 		"  WHERE window_start < now() - interval '1 day' AND coalesce(locked_until < now(), true) "
-		"  AND username <> $1::text LIMIT 10)) "
+		"  AND username <> lower($1::text) LIMIT 10)) "
 		"INSERT INTO login_failures AS f (username, failures, window_start, locked_until) "
-		"VALUES ($1::text, 1, now(), CASE WHEN $2::int <= 1 THEN now() + " SECONDS("$4") " END) "
+		"VALUES (lower($1::text), 1, now(), CASE WHEN $2::int <= 1 THEN now() + " SECONDS("$4") " END) "
 		"ON CONFLICT (username) DO UPDATE SET "
 		"failures = CASE WHEN f.window_start > now() - " SECONDS("$3") " THEN f.failures + 1 ELSE 1 END, "
 		"window_start = CASE WHEN f.window_start > now() - " SECONDS("$3") " THEN f.window_start ELSE now() END, "
@@ -509,7 +510,7 @@ const struct statement statements[STMT_COUNT] = {
 	   $4 its lifetime, $5 the access-token lifetime (seconds). Clears the account's failures
 	   and collects a little garbage of expired rows. Returns the new session id. */
 	[STMT_SESSION_CREATE] = {"session_create",
-		"WITH lf AS (DELETE FROM login_failures WHERE username = $2::text), "
+		"WITH lf AS (DELETE FROM login_failures WHERE username = lower($2::text)), "
 		"gs AS (DELETE FROM sessions WHERE id IN ("
 		"  (SELECT id FROM sessions WHERE expires_at < now() - " SECONDS("$5") " LIMIT 50) UNION "
 		"  (SELECT id FROM sessions WHERE revoked_at < now() - interval '1 day' LIMIT 50))), "
@@ -578,7 +579,7 @@ const struct statement statements[STMT_COUNT] = {
 		"ps AS (UPDATE sessions SET revoked_at = now(), revoked_reason = 'password change' FROM c "
 		"WHERE c.is_active AND sessions.user_id = c.id AND sessions.revoked_at IS NULL "
 		"AND sessions.id IS DISTINCT FROM $3::bigint), "
-		"pf AS (DELETE FROM login_failures WHERE username IN (SELECT username FROM pu)) "
+		"pf AS (DELETE FROM login_failures WHERE username IN (SELECT lower(username) FROM pu)) "
 		"SELECT " CALLER_COLS " FROM c",
 		3, 0},
 

@@ -56,6 +56,10 @@ static unsigned choice_list(const char *v, const char *const *choices, const cha
 	}
 }
 
+const char *const task_query_carried[] = {"limit", "sort", "status", "priority", "due_before",
+                                          "due_after", "overdue", "created_after", "created_before",
+                                          "q", "owner_id", NULL};
+
 static void time_param(struct arena *a, const char *query, const char *name, char out[TIME_TEXT_MAX],
                        struct problems *p)
 {

@@ -45,16 +45,18 @@ if ! curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
 	finish
 fi
 BASE_URL=http://127.0.0.1:$port
-master=$(cat "$dir/run/taskapi.pid")
-workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort | xargs; }
-# sighup: replaces every worker (they read the secret files again) and waits for it.
+# The task pool (2 workers and its health worker) and the auth pool, which signs tokens.
+masters="$(cat "$dir/run/taskapi.pid") $(cat "$dir/run/taskapi-auth.pid")"
+workers() { for m in $masters; do ps -o pid=,stat= --ppid "$m" | awk '$2 !~ /^Z/ { print $1 }'; done | sort | xargs; }
+# sighup: replaces every worker of both pools (they read the secret files again) and waits for it.
 sighup() {
-	local before now deadline=$((SECONDS + 20))
+	local before now deadline=$((SECONDS + 30))
 	before=$(workers)
-	kill -HUP "$master"
+	# shellcheck disable=SC2086
+	kill -HUP $masters
 	while ((SECONDS < deadline)); do
 		now=$(workers)
-		if [[ $(wc -w <<<"$now") == 2 && -z $(comm -12 <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$now")) ]]; then
+		if [[ $(wc -w <<<"$now") == 5 && -z $(comm -12 <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$now")) ]]; then
 			return 0
 		fi
 		sleep 0.1

@@ -15,7 +15,7 @@ worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 
 register_user U
 TOKEN=$U_TOKEN
-expected=${TASKAPI_WORKERS:-4}
+expected=$((${TASKAPI_WORKERS:-4} + 1)) # and the health worker (TASKAPI_HEALTH_LISTEN)
 
 check "the master runs $expected workers" worker_count_is "$expected"
 

@@ -194,6 +194,35 @@ static void test_parse_valid_utf8_accepted(void **state)
 	json_object_put(obj);
 }
 
+static void test_parse_unpaired_surrogate_escape_bad_string_unicode(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"{\"title\":\"\\ud800\"}",         /* lone high */
+		"{\"title\":\"x\\uDBFFy\"}",       /* lone high, then a plain character */
+		"{\"title\":\"\\udc00\"}",         /* lone low */
+		"{\"title\":\"\\udc00\\ud800\"}",  /* reversed */
+		"{\"title\":\"\\ud800\\u0041\"}",  /* high, then not a low */
+		"{\"title\":\"\\ud800\\ud800\"}",  /* two highs */
+		"{\"a\":{\"b\":[\"\\ud83d\"]}}",   /* nested */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_body_refused(bad[i], strlen(bad[i]), "string_unicode");
+}
+
+static void test_parse_paired_surrogate_escape_accepted(void **state)
+{
+	(void)state;
+	struct problems p;
+	/* U+1F600 as a pair; an escaped backslash before "ud800" is not an escape. */
+	struct json_object *obj = parse("{\"title\":\"\\ud83d\\ude00 \\\\ud800 \\u00e9\"}", &p);
+	assert_non_null(obj);
+	assert_int_equal(p.count, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(obj, "title")),
+	                    "\xf0\x9f\x98\x80 \\ud800 \xc3\xa9");
+	json_object_put(obj);
+}
+
 static void nested(char *out, int depth)
 {
 	char *o = out;
@@ -802,6 +831,8 @@ int main(void)
 		T(test_parse_invalid_utf8_bad_json_invalid),
 		T(test_parse_overlong_or_surrogate_utf8_bad_json_invalid),
 		T(test_parse_valid_utf8_accepted),
+		T(test_parse_unpaired_surrogate_escape_bad_string_unicode),
+		T(test_parse_paired_surrogate_escape_accepted),
 		T(test_parse_moderate_nesting_accepted),
 		T(test_parse_too_deep_bad_json_invalid),
 		T(test_parse_trailing_garbage_bad_json_invalid),
