@@ -16,9 +16,10 @@ server=${DATABASE_URL%/*}
 dbs=(upgrade_$u upgrade_race_$u upgrade_wait_$u)
 URL=$server/${dbs[0]}
 reader=
+prevdir=$REPO/build/prev-none
 cleanup() {
 	[ -z "$reader" ] || kill -KILL "$reader" 2>/dev/null
-	VAR_DIR=$_T/old "$REPO/scripts/stack-down" >/dev/null 2>&1
+	VAR_DIR=$_T/old "$prevdir/src/scripts/stack-down" >/dev/null 2>&1
 	VAR_DIR=$_T/new "$REPO/scripts/stack-down" >/dev/null 2>&1
 	for d in "${dbs[@]}"; do psql "$server/postgres" -qAtX -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done
 	rm -rf "$_T"
@@ -45,8 +46,9 @@ mkdir -p "$_T/sql-old"
 git show "$prev:sql/001_init.sql" >"$_T/sql-old/001_init.sql"
 
 # ---- the old release on a database at the oldest migration, filled through its API
+# Started by that release's own scripts and NGINX template, as it was deployed.
 if ! VAR_DIR=$_T/old DATABASE_URL=$URL TASKAPI_BIN=$OLD TASKAPI_SQL_DIR=$_T/sql-old TASKAPI_WORKERS=2 \
-	PORT=$("$REPO/scripts/free-port") "$REPO/scripts/stack-up" >"$_T/old.log" 2>&1; then
+	PORT=$("$REPO/scripts/free-port") "$prevdir/src/scripts/stack-up" >"$_T/old.log" 2>&1; then
 	fail "the previous release starts" "$(tail -n 5 "$_T/old.log")"
 	finish
 fi
@@ -100,7 +102,7 @@ TOKEN=${tokens[1]} req GET /api/v1/tasks/
 expect_status 200 "the old release still lists tasks on the upgraded schema"
 
 # ---- the new release on the upgraded database
-VAR_DIR=$_T/old "$REPO/scripts/stack-down" >/dev/null 2>&1
+VAR_DIR=$_T/old "$prevdir/src/scripts/stack-down" >/dev/null 2>&1
 if ! VAR_DIR=$_T/new DATABASE_URL=$URL TASKAPI_WORKERS=2 PORT=$("$REPO/scripts/free-port") \
 	"$REPO/scripts/stack-up" >"$_T/new.log" 2>&1; then
 	fail "the new release starts on the upgraded database" "$(tail -n 5 "$_T/new.log")"
