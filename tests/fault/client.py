@@ -294,8 +294,11 @@ def mode_load(args):
         w.join()
     elapsed = time.monotonic() - start
     until = time.monotonic() + args.settle
-    for w in workers:
-        w.settle(until)
+    settlers = [threading.Thread(target=w.settle, args=(until,)) for w in workers]
+    for t in settlers:
+        t.start()
+    for t in settlers:
+        t.join()
     print_stats(stats, elapsed)
     res, problems = verify(args, workers)
     for p in problems[:20]:
