@@ -2,6 +2,7 @@
 # `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
 # `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
+# `make docs-site` builds /openapi.json, /docs and /redoc into build/apidocs (needs `make deps`).
 
 CC      ?= cc
 PKGS    := json-c libjwt libpq libcrypto
@@ -32,7 +33,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster test-fault test-backup clean format-check fuzz fuzz-build
+.PHONY: all asan unit deps run stop test test-cluster test-fault test-backup clean format-check fuzz fuzz-build docs-site
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -72,9 +73,12 @@ asan:
 deps:
 	@scripts/install-deps
 
+docs-site:
+	@scripts/build-docs build/apidocs
+
 # deps first, then a fresh make: pkg-config only answers once the packages are there.
 run: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all docs-site
 	@scripts/run
 
 stop:

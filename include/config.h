@@ -5,6 +5,17 @@
 #include <stddef.h>
 
 #include "auth.h"
+#include "cgi.h"
+#include "listen.h"
+
+#define METRICS_ALLOW_MAX 32
+
+/* A network that may read /metrics: address family, address bytes, prefix length. */
+struct net_allow {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int prefix;
+};
 
 /* NGINX's fastcgi_read_timeout in the shipped templates (nginx/edge-server.conf). */
 #define FRONT_END_TIMEOUT_MS 30000
@@ -30,6 +41,19 @@ struct config {
 	const char *cors_origins;   /* comma-separated */
 	int workers;
 	const char *log_file;       /* "-" means stderr */
+	char mount[CGI_MOUNT_MAX];
+	const char *app_env;        /* APP_ENV: one of config_profiles */
+	int listen_set;             /* TASKAPI_LISTEN given: listen on listen_addr */
+	struct listen_addr listen_addr;
+	unsigned socket_mode;       /* TASKAPI_SOCKET_MODE (octal) of a unix listen socket */
+	uid_t socket_owner;         /* TASKAPI_SOCKET_OWNER, (uid_t)-1 for unchanged */
+	gid_t socket_group;         /* TASKAPI_SOCKET_GROUP, (gid_t)-1 for unchanged */
+	struct net_allow metrics_allow[METRICS_ALLOW_MAX]; /* METRICS_ALLOW, besides loopback */
+	int metrics_allow_count;
+	long max_requests;          /* TASKAPI_MAX_REQUESTS: a worker is replaced after this many; 0 never */
+	int request_timeout_ms;     /* TASKAPI_REQUEST_TIMEOUT: a request past it is answered and its
+	                               worker replaced; 0: no limit */
+	int slowlog_ms;             /* TASKAPI_SLOWLOG_MS: a request still running after this is logged */  /* TASKAPI_MOUNT: the prefix the front end mounts us at, "" for none */
 	int log_level;              /* enum log_level, from TASKAPI_LOG_LEVEL */
 	const char *sql_dir;
 	int db_connect_timeout;     /* seconds */
@@ -43,9 +67,13 @@ struct config {
 };
 
 extern struct config cfg;
+/* The known APP_ENV profiles, NULL-terminated. */
+extern const char *const config_profiles[];
 
 /* Fills cfg from the environment; on a refusal writes why to err and returns -1. */
 int config_load(struct config *c, char *err, size_t errlen);
 int config_origin_allowed(const struct config *c, const char *origin);
+/* 1 when addr (REMOTE_ADDR) is loopback or in METRICS_ALLOW; 0 otherwise or when NULL. */
+int config_metrics_allowed(const struct config *c, const char *addr);
 
 #endif

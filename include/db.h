@@ -18,6 +18,7 @@ enum stmt_id {
 	STMT_USERS_LIST,
 	STMT_USER_GET,
 	STMT_USER_DELETE,
+	STMT_ME_DELETE,
 	STMT_TASK_CREATE,
 	STMT_TASK_LIST, /* sort id; the other sort keys and searches follow, in this order */
 	STMT_TASK_LIST_CREATED,
@@ -134,5 +135,7 @@ int db_explain(enum stmt_id id, const char *const *params, int warmup);
 
 /* `taskapi migrate`: applies dir/NNN_*.sql in order, each once, recorded in schema_migrations. */
 int db_migrate(const char *conninfo, const char *dir);
+/* check-config: connects and checks that every migration in dir is applied; 0 when so. */
+int db_check(const char *conninfo, const char *dir);
 
 #endif

@@ -70,6 +70,7 @@ const char *user_conflict_message(const char *constraint);
 /* ==== Users ==== */
 void user_me_get(struct ctx *c);
 void user_me_update(struct ctx *c);
+void user_me_delete(struct ctx *c);
 void user_list(struct ctx *c);
 void user_get(struct ctx *c);
 void user_delete(struct ctx *c);

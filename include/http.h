@@ -27,7 +27,9 @@ enum http_method {
 struct http_request {
 	enum http_method method;
 	const char *method_name;
-	const char *path;  /* decoded path, without the query string */
+	const char *path;  /* decoded path below the mount prefix, without the query string */
+	const char *base;  /* the mount prefix ("" at the root, else "/prefix"): for links and cookies */
+	const char *remote_addr; /* REMOTE_ADDR, NULL when not given */
 	const char *query; /* raw query string, "" when absent */
 	const char *authorization;
 	const char *api_key; /* X-API-Key */

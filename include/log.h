@@ -12,6 +12,12 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Appends to path; "-" means stderr. */
 int log_open(const char *path);
+/* The fd lines are written to (for a signal handler's write(2)). */
+int log_fileno(void);
+/* Opens the same path again (after logrotate moved the file); 0 on success. */
+int log_reopen(void);
+/* On signal sig (SIGUSR1) the log file is opened again at once (logrotate moved it). */
+void log_reopen_on(int sig);
 /* Lines above level are dropped (default LOG_INFO). */
 void log_set_level(enum log_level level);
 /* "error", "warn", "info" or "debug"; -1 for anything else. */

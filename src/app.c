@@ -57,13 +57,14 @@ uint64_t app_consistency_token(const struct http_request *req)
  * After a write, the token for reading it back: a header for API clients, a cookie for
  * browsers. It matters only while a replica may be behind, which READ_MAX_LAG_MS bounds.
  */
-static void consistency_token_out(struct http_response *res, uint64_t lsn)
+static void consistency_token_out(const struct http_request *req, struct http_response *res,
+                                  uint64_t lsn)
 {
-	char token[LSN_TEXT_MAX], cookie[128];
+	char token[LSN_TEXT_MAX], cookie[128 + CGI_MOUNT_MAX];
 	lsn_format(lsn, token);
 	http_header(res, CONSISTENCY_HEADER, token);
-	snprintf(cookie, sizeof cookie, CONSISTENCY_COOKIE "=%s; Path=/api; Max-Age=%d; HttpOnly; SameSite=Lax",
-	         token, cfg.read_max_lag_ms / 1000 + 60);
+	snprintf(cookie, sizeof cookie, CONSISTENCY_COOKIE "=%s; Path=%s/api; Max-Age=%d; HttpOnly; SameSite=Lax",
+	         token, req->base ? req->base : "", cfg.read_max_lag_ms / 1000 + 60);
 	http_header(res, "Set-Cookie", cookie);
 }
 
@@ -108,7 +109,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 	idempotency_end(&c);
 	json_object_put(c.body);
 	if (c.db.commit_lsn && res->status >= 200 && res->status < 300)
-		consistency_token_out(res, c.db.commit_lsn);
+		consistency_token_out(req, res, c.db.commit_lsn);
 	out->user_id = c.user_id;
 	out->db = db_used_name(c.db.used);
 	if (c.via_api_key && c.caller_ok)

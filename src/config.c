@@ -1,7 +1,10 @@
 /* Configuration from the environment, read once at start. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 #include "log.h"
 
 struct config cfg;
+
+const char *const config_profiles[] = {"development", "production", NULL};
 
 /* Obvious development default; every other profile refuses it. */
 static const char dev_secret[] = "development-secret-not-for-production-use";
@@ -172,15 +177,157 @@ static int load_previous_secrets(struct config *c, char *err, size_t n)
 	return 0;
 }
 
+static int known_profile(const char *env)
+{
+	for (int i = 0; config_profiles[i]; i++)
+		if (strcmp(env, config_profiles[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A user or group by name or number; -1 with a message when there is none. */
+static int owner_id(const char *var, int group, long *out, char *err, size_t n)
+{
+	const char *v = getenv(var);
+	*out = -1;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	long id = strtol(v, &end, 10);
+	if (!*end && id >= 0) {
+		*out = id;
+		return 0;
+	}
+	struct passwd *pw = group ? NULL : getpwnam(v);
+	struct group *gr = group ? getgrnam(v) : NULL;
+	if (pw || gr) {
+		*out = pw ? (long)pw->pw_uid : (long)gr->gr_gid;
+		return 0;
+	}
+	snprintf(err, n, "%s: no %s named \"%s\"", var, group ? "group" : "user", v);
+	return -1;
+}
+
+/* The listen socket's settings: TASKAPI_LISTEN, and a unix socket's mode, owner, group. */
+static int load_listen(struct config *c, char *err, size_t n)
+{
+	const char *listen = env_or("TASKAPI_LISTEN", "");
+	c->listen_set = *listen != '\0';
+	if (c->listen_set && listen_parse(listen, &c->listen_addr, err, n) != 0)
+		return -1;
+	const char *mode = env_or("TASKAPI_SOCKET_MODE", "0660");
+	char *end;
+	long m = strtol(mode, &end, 8);
+	if (*end || m < 0 || m > 0777) {
+		snprintf(err, n, "TASKAPI_SOCKET_MODE must be an octal mode such as 0660 (got \"%s\")", mode);
+		return -1;
+	}
+	c->socket_mode = (unsigned)m;
+	long owner, group;
+	if (owner_id("TASKAPI_SOCKET_OWNER", 0, &owner, err, n) ||
+	    owner_id("TASKAPI_SOCKET_GROUP", 1, &group, err, n))
+		return -1;
+	c->socket_owner = (uid_t)owner;
+	c->socket_group = (gid_t)group;
+	return 0;
+}
+
+/* One address or CIDR network ("10.0.0.0/8", "::1", "fd00::/8"); -1 when it is not one. */
+static int net_parse(const char *s, size_t len, struct net_allow *out)
+{
+	char text[64];
+	if (len == 0 || len >= sizeof text)
+		return -1;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	char *slash = strchr(text, '/');
+	if (slash)
+		*slash = '\0';
+	out->family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	int bits = out->family == AF_INET ? 32 : 128;
+	if (inet_pton(out->family, text, out->addr) != 1)
+		return -1;
+	out->prefix = bits;
+	if (slash) {
+		char *end;
+		long p = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || p < 0 || p > bits)
+			return -1;
+		out->prefix = (int)p;
+	}
+	return 0;
+}
+
+/* METRICS_ALLOW: networks separated by commas or spaces, as scripts/stack-up reads them. */
+static int load_metrics_allow(struct config *c, char *err, size_t n)
+{
+	const char *p = env_or("METRICS_ALLOW", "");
+	while (*p) {
+		p += strspn(p, ", ");
+		size_t len = strcspn(p, ", ");
+		if (len == 0)
+			break;
+		if (c->metrics_allow_count == METRICS_ALLOW_MAX ||
+		    net_parse(p, len, &c->metrics_allow[c->metrics_allow_count]) != 0) {
+			snprintf(err, n, "METRICS_ALLOW: \"%.*s\" is not an address or CIDR network (at most %d)",
+			         (int)len, p, METRICS_ALLOW_MAX);
+			return -1;
+		}
+		c->metrics_allow_count++;
+		p += len;
+	}
+	return 0;
+}
+
+static int net_contains(const struct net_allow *net, int family, const unsigned char *addr)
+{
+	if (net->family != family)
+		return 0;
+	int full = net->prefix / 8, rest = net->prefix % 8;
+	if (memcmp(net->addr, addr, (size_t)full) != 0)
+		return 0;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return rest == 0 || (net->addr[full] & mask) == (addr[full] & mask);
+}
+
+int config_metrics_allowed(const struct config *c, const char *addr)
+{
+	unsigned char a[16];
+	int family = addr && strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (!addr || inet_pton(family, addr, a) != 1)
+		return 0;
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (family == AF_INET6 && memcmp(a, mapped, 12) == 0) { /* ::ffff:a.b.c.d */
+		memmove(a, a + 12, 4);
+		family = AF_INET;
+	}
+	/* loopback as the NGINX templates allow it: 127.0.0.1 and ::1 (tests reach the
+	   server from 127.0.0.2 as from another host) */
+	static const unsigned char v4_loopback[4] = {127, 0, 0, 1}, v6_loopback[16] = {[15] = 1};
+	if ((family == AF_INET && memcmp(a, v4_loopback, 4) == 0) ||
+	    (family == AF_INET6 && memcmp(a, v6_loopback, 16) == 0))
+		return 1;
+	for (int i = 0; i < c->metrics_allow_count; i++)
+		if (net_contains(&c->metrics_allow[i], family, a))
+			return 1;
+	return 0;
+}
+
 int config_load(struct config *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
 	const char *env = env_or("APP_ENV", "production");
+	if (!known_profile(env)) {
+		snprintf(err, errlen, "APP_ENV must be development or production (got \"%s\")", env);
+		return -1;
+	}
+	c->app_env = env;
 	c->development = strcmp(env, "development") == 0;
 	c->database_url = env_or("DATABASE_URL", "");
 	c->read_database_url = env_or("READ_DATABASE_URL", "");
 	c->cors_origins = env_or("CORS_ORIGINS", "http://localhost:3000,http://localhost:5173");
-	c->log_file = env_or("TASKAPI_LOG_FILE", "var/log/taskapi.log");
+	/* stderr unless told: a relative default would lose the log when the directory differs */
+	c->log_file = env_or("TASKAPI_LOG_FILE", "-");
 	const char *level = env_or("TASKAPI_LOG_LEVEL", "info");
 	c->log_level = log_level_parse(level);
 	if (c->log_level < 0) {
@@ -188,8 +335,24 @@ int config_load(struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	c->sql_dir = env_or("TASKAPI_SQL_DIR", "sql");
+	const char *mount = env_or("TASKAPI_MOUNT", "");
+	if (cgi_mount_parse(mount, c->mount) != 0) {
+		snprintf(err, errlen, "TASKAPI_MOUNT must be a path such as /tasks-api (letters, digits, "
+		                      "'.', '_', '~', '-' between slashes; got \"%s\")", mount);
+		return -1;
+	}
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
 
+	if (load_listen(c, err, errlen) != 0 || load_metrics_allow(c, err, errlen) != 0)
+		return -1;
+	long max_requests, request_timeout, slowlog;
+	if (env_int("TASKAPI_MAX_REQUESTS", 0, 0, 1000000000L, &max_requests, err, errlen) ||
+	    env_int("TASKAPI_REQUEST_TIMEOUT", 0, 0, 86400, &request_timeout, err, errlen) ||
+	    env_int("TASKAPI_SLOWLOG_MS", 0, 0, 86400000L, &slowlog, err, errlen))
+		return -1;
+	c->max_requests = max_requests;
+	c->request_timeout_ms = (int)request_timeout * 1000;
+	c->slowlog_ms = (int)slowlog;
 	long ttl, refresh_days, max_failures, window, lockout, cost, workers, timeout, retry, refresh,
 	     max_lag, check, stmt_timeout, lock_timeout, idle_tx, deadline, floor;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -623,3 +623,35 @@ int db_migrate(const char *conninfo, const char *dir)
 	PQfinish(c);
 	return rc;
 }
+
+int db_check(const char *conninfo, const char *dir)
+{
+	PGconn *c = open_connection(conninfo, 0);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "check-config: database: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	struct dirent **files = NULL;
+	int n = scandir(dir, &files, sql_file, alphasort), pending = 0;
+	int rc = n < 0 ? -1 : 0;
+	if (n < 0)
+		fprintf(stderr, "check-config: cannot list the migrations in %s\n", dir);
+	for (int i = 0; i < n; i++) {
+		const char *params[] = {files[i]->d_name};
+		PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+		                           params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+			fprintf(stderr, "check-config: migration %s is not applied (run taskapi migrate)\n",
+			        files[i]->d_name);
+			pending++;
+		}
+		PQclear(r);
+		free(files[i]);
+	}
+	free(files);
+	if (rc == 0)
+		printf("database: ok (server %d, %d migrations, %d pending)\n", PQserverVersion(c), n, pending);
+	PQfinish(c);
+	return rc == 0 && pending == 0 ? 0 : -1;
+}

@@ -1,7 +1,8 @@
 /*
  * The FastCGI adapter and the worker's request loop: the only file that calls FCGX_*.
- * It turns a FastCGI request into a struct http_request, lets the application fill a
- * struct http_response, writes it back and logs one line.
+ * It turns a FastCGI request (or, as a plain CGI program, the process's environment,
+ * stdin and stdout) into a struct http_request, lets the application fill a struct
+ * http_response, writes it back and logs one line.
  */
 #include <errno.h>
 #include <fcgiapp.h>
@@ -17,11 +18,13 @@
 
 #include "app.h"
 #include "clock.h"
+#include "cgi.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
+#include "watchdog.h"
 
 /* A stopping worker serves its kept connection at most this long (the master kills at 10 s). */
 #define KEPT_DRAIN_MS 8000
@@ -35,20 +38,55 @@ static void on_term(int sig)
 	FCGX_ShutdownPending();
 }
 
-static const char *param(FCGX_Request *r, const char *name)
+/* Where a request comes from and its answer goes: a FastCGI request, or (plain CGI,
+   r NULL) the process's environment, stdin and stdout. */
+struct conn {
+	FCGX_Request *r;
+	char **envp;
+};
+
+static const char *param(struct conn *c, const char *name)
 {
-	const char *v = FCGX_GetParam(name, r->envp);
+	const char *v = FCGX_GetParam(name, c->envp);
 	return v && *v ? v : NULL;
 }
 
+static int conn_read(struct conn *c, char *dst, int n)
+{
+	if (c->r)
+		return FCGX_GetStr(dst, n, c->r->in);
+	ssize_t got;
+	do
+		got = read(0, dst, (size_t)n);
+	while (got < 0 && errno == EINTR);
+	return (int)got;
+}
+
+static void conn_write(struct conn *c, const char *src, size_t n)
+{
+	if (c->r) {
+		FCGX_PutStr(src, (int)n, c->r->out);
+		return;
+	}
+	while (n > 0) {
+		ssize_t w = write(1, src, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		src += w;
+		n -= (size_t)w;
+	}
+}
+
 /* Reads the body into body (at most HTTP_BODY_MAX + 1 bytes, so oversize is visible). */
-static void read_body(FCGX_Request *r, struct http_request *req, struct buf *body)
+static void read_body(struct conn *c, struct http_request *req, struct buf *body)
 {
 	size_t want = req->content_length >= 0 ? (size_t)req->content_length : HTTP_BODY_MAX + 1;
 	char chunk[16384];
 	while (body->len < want) {
 		size_t n = want - body->len < sizeof chunk ? want - body->len : sizeof chunk;
-		int got = FCGX_GetStr(chunk, (int)n, r->in);
+		int got = conn_read(c, chunk, (int)n);
 		if (got <= 0)
 			break;
 		buf_append(body, chunk, (size_t)got);
@@ -57,18 +95,17 @@ static void read_body(FCGX_Request *r, struct http_request *req, struct buf *bod
 	req->body_len = body->len;
 }
 
-static void parse_request(FCGX_Request *r, struct http_request *req, struct buf *body)
+static void parse_request(struct conn *r, struct http_request *req, struct buf *body, struct arena *a)
 {
 	memset(req, 0, sizeof *req);
 	req->method_name = param(r, "REQUEST_METHOD");
 	req->method = http_method_parse(req->method_name);
 	if (!req->method_name)
 		req->method_name = "-";
-	req->path = param(r, "DOCUMENT_URI");
-	if (!req->path)
-		req->path = param(r, "SCRIPT_NAME");
-	if (!req->path)
-		req->path = "/";
+	struct cgi_path_vars vars = {param(r, "DOCUMENT_URI"), param(r, "SCRIPT_NAME"),
+	                             param(r, "PATH_INFO"), param(r, "REQUEST_URI")};
+	cgi_path(&vars, cfg.mount, a, &req->path, &req->base);
+	req->remote_addr = param(r, "REMOTE_ADDR");
 	req->query = param(r, "QUERY_STRING");
 	if (!req->query)
 		req->query = "";
@@ -91,7 +128,7 @@ static void parse_request(FCGX_Request *r, struct http_request *req, struct buf 
 }
 
 /* The head is built here, not by FCGX_FPrintF: libfcgi's own printf lacks %zu. */
-static void write_response(FCGX_Request *r, const struct http_request *req,
+static void write_response(struct conn *r, const struct http_request *req,
                            const struct http_response *res, struct buf *head)
 {
 	buf_reset(head);
@@ -109,9 +146,9 @@ static void write_response(FCGX_Request *r, const struct http_request *req,
 		buf_cat(head, "X-Request-ID: ", req->request_id, "\r\n", NULL);
 	buf_append(head, res->headers.data ? res->headers.data : "", res->headers.len);
 	buf_append(head, "\r\n", 2);
-	FCGX_PutStr(head->data, (int)head->len, r->out);
+	conn_write(r, head->data, head->len);
 	if (!res->no_body && req->method != HTTP_HEAD)
-		FCGX_PutStr(res->body.data, (int)res->body.len, r->out);
+		conn_write(r, res->body.data, res->body.len);
 }
 
 /*
@@ -142,7 +179,7 @@ static int drain_input(FCGX_Request *r)
 }
 
 /* Serves one request; returns 0 when its input was read to the end. */
-static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res, struct buf *body,
+static int serve_one(struct conn *r, struct arena *a, struct http_response *res, struct buf *body,
                      struct buf *head, struct app_outcome *out)
 {
 	struct timespec start;
@@ -153,14 +190,17 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	start = clock_now();
 	metrics_request_begin();
 	db_set_deadline(clock_ms() + cfg.request_deadline_ms);
-	parse_request(r, &req, body);
+	parse_request(r, &req, body, a);
 	req.request_id = request_id(req.request_id, made_id);
 	log_set_request_id(req.request_id);
 	metrics_request_id(req.request_id);
+	watchdog_arm(r->r ? r->r->ipcFd : 1, r->r ? r->r->requestId : 0, req.request_id, req.method_name,
+	             req.path, req.method == HTTP_GET || req.method == HTTP_HEAD || req.method == HTTP_OPTIONS);
 	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
 		http_error(res, 413, "Request body too large");
 	else
 		app_handle(&req, res, a, out);
+	watchdog_disarm(); /* from here the answer is being written: too late for another */
 	write_response(r, &req, res, head);
 	db_set_deadline(0);
 	double ms = clock_ms_since(&start);
@@ -168,7 +208,9 @@ static int serve_one(FCGX_Request *r, struct arena *a, struct http_response *res
 	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,
 	            ms, out->user_id, res->body.len, out->db);
 	log_set_request_id(NULL);
-	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r);
+	if (!r->r)
+		return 0;
+	return req.content_length > HTTP_BODY_MAX ? -1 : drain_input(r->r);
 }
 
 /*
@@ -218,6 +260,9 @@ int worker_run(void)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master)
 		raise(SIGTERM);
+	log_reopen_on(SIGUSR1); /* before FCGX_Init, which takes SIGUSR1 when it is left alone */
+	if (watchdog_init(cfg.slowlog_ms, cfg.request_timeout_ms) != 0)
+		log_error(NULL, "worker: no request timer: %s", strerror(errno));
 
 	if (metrics_attach() != 0)
 		log_error(NULL, "worker: metrics unavailable");
@@ -233,6 +278,7 @@ int worker_run(void)
 	struct http_response res = {0};
 	struct buf body = {0}, head = {0};
 	struct timespec drain_start = {0};
+	long served = 0;
 	while (!stopping || r.ipcFd >= 0) {
 		if (kept_connection_ready(&r, &drain_start) != 0) {
 			log_error(NULL, "worker: NGINX kept the connection past the drain time; closing it");
@@ -250,14 +296,44 @@ int worker_run(void)
 		   When the request was read to its end nothing is left to reset: detaching
 		   makes FCGX_Finish_r close at once. */
 		struct app_outcome outcome;
-		if (serve_one(&r, &arena, &res, &body, &head, &outcome) == 0)
+		struct conn c = {&r, r.envp};
+		if (serve_one(&c, &arena, &res, &body, &head, &outcome) == 0)
 			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
 		app_after_response(&outcome);
 		arena_reset(&arena);
 		buf_reset(&body);
+		if (cfg.max_requests && ++served >= cfg.max_requests && !stopping) {
+			log_info("worker: served %ld requests (TASKAPI_MAX_REQUESTS); exiting to be replaced", served);
+			stopping = 1; /* as a drain: a kept connection is still served until NGINX closes it */
+		}
 	}
 	FCGX_Free(&r, 1);
+	db_close();
+	metrics_detach();
+	arena_free(&arena);
+	buf_free(&res.headers);
+	buf_free(&res.body);
+	buf_free(&body);
+	buf_free(&head);
+	return 0;
+}
+
+int cgi_run(void)
+{
+	extern char **environ;
+	signal(SIGPIPE, SIG_IGN);
+	if (watchdog_init(cfg.slowlog_ms, cfg.request_timeout_ms) != 0)
+		log_error(NULL, "cgi: no request timer: %s", strerror(errno));
+	if (metrics_attach() != 0)
+		log_debug("cgi: metrics unavailable");
+	struct arena arena = {0};
+	struct http_response res = {0};
+	struct buf body = {0}, head = {0};
+	struct app_outcome outcome;
+	struct conn c = {NULL, environ};
+	serve_one(&c, &arena, &res, &body, &head, &outcome);
+	app_after_response(&outcome);
 	db_close();
 	metrics_detach();
 	arena_free(&arena);

@@ -80,8 +80,14 @@ static void refresh_business(void)
 	PQclear(r);
 }
 
+/* Loopback and METRICS_ALLOW only, whatever the front end's own rules: anyone else gets
+   the 404 of a route that does not exist. */
 void service_metrics(struct ctx *c)
 {
+	if (!config_metrics_allowed(&cfg, c->req->remote_addr)) {
+		http_error(c->res, 404, "Not Found");
+		return;
+	}
 	if (metrics_business_due(cfg.metrics_refresh_ms))
 		refresh_business();
 	metrics_render(&c->res->body);

@@ -197,6 +197,7 @@ static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 	if (token) {
 		struct buf link = {0};
 		buf_putc(&link, '<');
+		buf_puts(&link, c->req->base ? c->req->base : "");
 		buf_puts(&link, c->req->path);
 		buf_putc(&link, '?');
 		link_query(c, &link);

@@ -68,6 +68,19 @@ void user_me_update(struct ctx *c)
 	PQclear(r);
 }
 
+/* DELETE /users/me: closes the caller's account; a login session is needed, not an API key. */
+void user_me_delete(struct ctx *c)
+{
+	if (session_token_or_reply(c) != 0)
+		return;
+	PGresult *r = db_or_reply(c, STMT_ME_DELETE, (const char *const[]){c->caller});
+	if (!r)
+		return;
+	if (caller_or_reply(c, r, 0) == 0)
+		http_no_content(c->res);
+	PQclear(r);
+}
+
 enum { P_CURRENT, P_NEW, P_COUNT };
 
 static const struct field_spec password_fields[P_COUNT] = {

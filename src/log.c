@@ -5,7 +5,9 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "buf.h"
 
 static int log_fd = 2;
+static char log_path[4096] = "-";
 static int log_pid; /* getpid() once per process, not once per line */
 static enum log_level max_level = LOG_INFO;
 static const char *current_request_id = "";
@@ -32,6 +35,8 @@ int log_open(const char *path)
 		close(log_fd);
 	log_fd = fd;
 	log_pid = (int)getpid();
+	if (path != log_path)
+		snprintf(log_path, sizeof log_path, "%s", path);
 	return 0;
 }
 
@@ -51,6 +56,46 @@ int log_level_parse(const char *name)
 void log_set_request_id(const char *request_id)
 {
 	current_request_id = request_id ? request_id : "";
+}
+
+int log_fileno(void)
+{
+	return log_fd;
+}
+
+/* Opens log_path again onto the same fd number: dup2 swaps the file under any writer at
+   once (dup3 keeps it close-on-exec), and these calls are async-signal-safe, so the signal handler does it. */
+static int reopen_onto_fd(void)
+{
+	if (log_fd <= 2)
+		return 0;
+	int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	int rc = dup3(fd, log_fd, O_CLOEXEC) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+int log_reopen(void)
+{
+	return reopen_onto_fd();
+}
+
+static void on_reopen_signal(int sig)
+{
+	(void)sig;
+	int saved = errno;
+	reopen_onto_fd();
+	errno = saved;
+}
+
+void log_reopen_on(int sig)
+{
+	/* SA_RESTART: the signal must not break a read or an accept in progress */
+	struct sigaction sa = {.sa_handler = on_reopen_signal, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
 }
 
 /* The line being written: reused, so logging allocates nothing per request. */

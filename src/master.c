@@ -2,7 +2,9 @@
  * The master: preforks the workers on the inherited listen socket (fd 0), replaces
  * a worker that dies (with backoff, so a crash loop cannot spin), drains on SIGTERM
  * and on SIGHUP replaces the workers one at a time. spawn-fcgi supervises nothing;
- * this does. Workers are exec'd afresh, so SIGHUP also picks up a new binary.
+ * this does. Workers are exec'd afresh, so SIGHUP also picks up a new binary. A worker
+ * that refuses its configuration (EXIT_CONFIG) is not restarted until the next SIGHUP;
+ * SIGUSR1 reopens the log here and in every worker.
  */
 #include <errno.h>
 #include <fcgiapp.h>
@@ -33,9 +35,10 @@ struct slot {
 	long long started_ms;
 	long long respawn_at_ms; /* when an empty slot is filled again */
 	long long backoff_ms;
+	int refused;             /* its worker refused the configuration: left empty until SIGHUP */
 };
 
-static volatile sig_atomic_t got_term, got_hup;
+static volatile sig_atomic_t got_term, got_hup, got_usr1;
 static struct slot *slots;
 static int nslots;
 static const char *self_path;
@@ -45,6 +48,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 	else
 		got_term = 1;
 }
@@ -91,6 +96,7 @@ static pid_t spawn_worker(int health)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		signal(SIGUSR1, SIG_DFL);
 		execl(self_path, self_path, "worker", (char *)NULL);
 		log_error(NULL, "master: exec %s: %s", self_path, strerror(errno));
 		_exit(127);
@@ -102,6 +108,7 @@ static pid_t spawn_worker(int health)
 
 static void fill_slot(struct slot *s)
 {
+	s->refused = 0;
 	s->pid = spawn_worker(s->health);
 	s->started_ms = clock_ms();
 	if (s->pid < 0) {
@@ -133,19 +140,39 @@ static void reap(void)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct slot *s = slot_of(pid);
-		metrics_worker_exited(pid, s != NULL);
+		/* exit 0: a worker that served TASKAPI_MAX_REQUESTS (or its time limit's request) */
+		int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		metrics_worker_exited(pid, s != NULL && !clean);
 		if (!s)
 			continue; /* a replaced worker finishing its drain */
 		describe_exit(pid, status);
+		s->pid = 0;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG) {
+			log_error(NULL, "master: worker %d refused its configuration; not restarting it until "
+			                "SIGHUP (fix the settings first)", (int)pid);
+			s->refused = 1;
+			continue;
+		}
 		long long lived = clock_ms() - s->started_ms;
-		s->backoff_ms = lived < QUICK_DEATH_MS
+		s->backoff_ms = lived < QUICK_DEATH_MS && !clean
 		                    ? (s->backoff_ms ? s->backoff_ms * 2 : 100)
 		                    : 0;
 		if (s->backoff_ms > BACKOFF_MAX_MS)
 			s->backoff_ms = BACKOFF_MAX_MS;
-		s->pid = 0;
 		s->respawn_at_ms = clock_ms() + s->backoff_ms;
 	}
+}
+
+/* SIGUSR1: the log file was rotated; reopen it here and in every worker. */
+static void reopen_logs(void)
+{
+	if (log_reopen() != 0)
+		log_error(NULL, "master: cannot reopen the log: %s", strerror(errno));
+	else
+		log_info("master: log reopened");
+	for (int i = 0; i < nslots; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, SIGUSR1);
 }
 
 /* Waits for pid to exit (it was sent SIGTERM), killing it after the drain timeout. */
@@ -236,6 +263,7 @@ int master_run(const char *self)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (open_health_socket() != 0)
@@ -255,19 +283,29 @@ int master_run(const char *self)
 
 	while (!got_term) {
 		reap();
+		if (got_usr1) {
+			got_usr1 = 0;
+			reopen_logs();
+		}
 		if (got_hup) {
 			got_hup = 0;
 			replace_all();
 			continue;
 		}
 		long long now = clock_ms();
-		int alive = 0;
+		int alive = 0, refused = 0;
 		for (int i = 0; i < nslots; i++) {
-			if (slots[i].pid == 0 && now >= slots[i].respawn_at_ms)
+			if (slots[i].pid == 0 && !slots[i].refused && now >= slots[i].respawn_at_ms)
 				fill_slot(&slots[i]);
 			alive += slots[i].pid > 0;
+			refused += slots[i].refused;
 		}
 		metrics_workers_alive(alive);
+		if (refused == nslots) {
+			log_error(NULL, "master: every worker refused its configuration; stopping");
+			free(slots);
+			return EXIT_CONFIG;
+		}
 		sleep_ms(50);
 	}
 	log_info("master: draining");

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "crypto.h"
 #include "handlers.h"
+#include "listen.h"
 #include "log.h"
 #include "words.h"
 
@@ -431,7 +432,7 @@ static long long rss_bytes(int pid)
 static void render_process(struct buf *out)
 {
 	long long rss = 0, in_flight = 0;
-	int master = atomic_load(&shm->master_pid);
+	int master = atomic_load(&shm->master_pid), slots_alive = 0, busy = 0;
 	if (master > 0)
 		rss += rss_bytes(master);
 	for (int i = 0; i < WORKER_SLOTS; i++) {
@@ -439,12 +440,30 @@ static void render_process(struct buf *out)
 		if (pid <= 0)
 			continue;
 		rss += rss_bytes(pid);
-		in_flight += atomic_load_explicit(&shm->workers[i].in_flight, memory_order_relaxed);
+		int n = atomic_load_explicit(&shm->workers[i].in_flight, memory_order_relaxed);
+		in_flight += n;
+		busy += n > 0;
+		slots_alive++;
 	}
+	/* Without our master (mod_fcgid, lighttpd, systemd running the workers) nobody sets
+	   workers_alive: the workers that share this segment count themselves. */
+	int alive = master > 0 ? atomic_load(&shm->workers_alive) : slots_alive;
 	family(out, "http_requests_in_flight", "gauge", "Requests the pool's workers are handling now.");
 	buf_printf(out, "http_requests_in_flight %lld\n", in_flight);
-	family(out, "workers_alive", "gauge", "Workers the master has running.");
-	buf_printf(out, "workers_alive %d\n", atomic_load(&shm->workers_alive));
+	family(out, "workers_alive", "gauge", "Workers running (set by the master; without one, the workers sharing these metrics).");
+	buf_printf(out, "workers_alive %d\n", alive);
+	family(out, "workers_busy", "gauge", "Workers handling a request now (the scrape's own worker included).");
+	buf_printf(out, "workers_busy %d\n", busy);
+	family(out, "workers_idle", "gauge", "Workers waiting for a request.");
+	buf_printf(out, "workers_idle %d\n", alive > busy ? alive - busy : 0);
+	long qlen, qmax;
+	if (listen_queue(0, &qlen, &qmax) == 0) {
+		family(out, "listen_queue_length", "gauge",
+		       "Connections waiting in the listen socket's accept queue (as PHP-FPM's listen queue).");
+		buf_printf(out, "listen_queue_length %ld\n", qlen);
+		family(out, "listen_queue_max", "gauge", "The accept queue's limit (the listen backlog).");
+		buf_printf(out, "listen_queue_max %ld\n", qmax);
+	}
 	family(out, "worker_restarts_total", "counter",
 	       "Workers the master replaced because they died without being asked to.");
 	buf_printf(out, "worker_restarts_total %llu\n", (unsigned long long)load(&shm->worker_restarts));

@@ -18,7 +18,7 @@ const struct route routes[] = {
 	{"/api/v1/auth/refresh", {POST(auth_refresh)}},
 	{"/api/v1/auth/logout", {POST(auth_logout)}},
 	{"/api/v1/auth/logout-all", {POST(auth_logout_all)}},
-	{"/api/v1/users/me", {GET(user_me_get), PUT(user_me_update)}},
+	{"/api/v1/users/me", {GET(user_me_get), PUT(user_me_update), DELETE(user_me_delete)}},
 	{"/api/v1/users/me/password", {POST(user_password_change)}},
 	{"/api/v1/users/me/preferences", {GET(user_prefs_get), PUT(user_prefs_update)}},
 	{"/api/v1/users", {GET(user_list)}},

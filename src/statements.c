@@ -331,6 +331,12 @@ const struct statement statements[STMT_COUNT] = {
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
 		2, 0},
 
+	/* Closing one's own account: tasks, sessions, keys and preferences go with it (cascade). */
+	[STMT_ME_DELETE] = {"me_delete",
+		CALLER_CTE ", d AS (DELETE FROM users u USING c WHERE u.id = c.id AND c.is_active "
+		"RETURNING u.id) SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
+		1, 0},
+
 	[STMT_TASK_CREATE] = {"task_create",
 		CALLER_CTE ", t AS (INSERT INTO tasks (title, description, status, priority, due_date, owner_id, "
 		"completed_at) "

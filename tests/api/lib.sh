@@ -9,6 +9,8 @@
 #             sets STATUS, BODY, HEADERS (header names lowercased, last response only).
 #             BODY "" sends no body; "@file" sends the file as is. A Content-Type of
 #             application/json is added whenever a body is sent.
+#             With RECORD_DIR set, each response is also written there (method, path,
+#             status, headers, body) for tests/contract/validate-responses.mjs.
 #             Authorization: "Bearer $TOKEN" when TOKEN is non-empty. Per call:
 #               TOKEN='' req ...                       no Authorization header
 #               AUTH_HEADER='Authorization: Basic x' req ...   this header instead
@@ -124,8 +126,21 @@ req() {
 		}')
 	if ((CURL_RC != 0)) && [[ $STATUS == 000 ]]; then
 		BODY="(curl exit $CURL_RC: $(cat "$_T/curl_err"))"
+	elif [[ -n ${RECORD_DIR:-} ]]; then
+		_record "$method" "$path"
 	fi
 	return 0
+}
+
+# One file per response: method, path and status lines, the headers, an empty line, the
+# body as received. Written with builtins only: recording costs no process per request.
+_RECORDED=0
+_record() {
+	_RECORDED=$((_RECORDED + 1))
+	{
+		printf '%s\n%s\n%s\n%s\n\n' "$1" "$2" "$STATUS" "$HEADERS"
+		printf '%s' "$BODY"
+	} >"$RECORD_DIR/${TEST_FILE%.sh}.$$.$_RECORDED" 2>/dev/null || true
 }
 
 # Values of a response header (one per line), name case-insensitive.

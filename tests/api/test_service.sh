@@ -58,8 +58,8 @@ check_405 POST "/api/v1/tasks/$tid" GET PUT DELETE
 check_405 GET /api/v1/auth/login POST
 check_405 GET /api/v1/auth/register POST
 check_405 DELETE /api/v1/auth/register-admin POST
-check_405 POST /api/v1/users/me GET PUT
-check_405 DELETE /api/v1/users/me GET PUT
+check_405 POST /api/v1/users/me GET PUT DELETE
+check_405 PATCH /api/v1/users/me GET PUT DELETE
 check_405 POST /api/v1/users/ GET
 check_405 PUT /api/v1/users/1 GET DELETE
 

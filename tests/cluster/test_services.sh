@@ -22,9 +22,12 @@ in_log() { logs "$1" | grep -qF "\"request_id\":\"$2\""; }
 # one-host stack only; the gateway's /metrics rule is checked below. test_hostile.sh and
 # test_security_headers.sh check the one-host template's own edge (JSON 400/414/431/429,
 # 16 KB header buffers, the /app/ policy) and that one pool's workers: one-host only too.
+# test_docs.sh checks the static files (/openapi.json, /docs, /redoc) the one-host
+# template serves; the gateway routes only the API.
 suite=()
 for f in "$REPO"/tests/api/test_*.sh; do
-	[[ $f == */test_metrics.sh || $f == */test_hostile.sh || $f == */test_security_headers.sh ]] ||
+	[[ $f == */test_metrics.sh || $f == */test_hostile.sh || $f == */test_security_headers.sh ||
+		$f == */test_docs.sh ]] ||
 		suite+=("$(basename "$f" .sh)")
 done
 [ "$SHORT" = 1 ] && suite=(test_register test_login test_tasks test_users)
