@@ -36,7 +36,7 @@ FUZZ_TARGETS := json query router time token list
 FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 
-.PHONY: all asan unit deps run stop test test-cluster test-jobs clean check format format-check fuzz fuzz-build docs-site
+.PHONY: all asan unit deps run stop test test-cluster test-jobs test-fault test-backup clean check format format-check fuzz fuzz-build docs-site
 all: $(OUT)/taskapi
 
 $(OUT)/taskapi: $(OBJ)
@@ -106,6 +106,16 @@ check:
 
 format:
 	@scripts/format-check --fix
+
+# Reliability in full: the fault suite's long scenarios (10-minute soak, a minute of worker
+# kills...) and backup/point-in-time recovery (`make test` runs the fault suite short).
+test-fault: deps
+	@$(MAKE) -s all
+	@tests/fault/run && tests/backup/test_pitr.sh
+
+test-backup: deps
+	@$(MAKE) -s all
+	@tests/backup/test_pitr.sh
 
 format-check:
 	@scripts/format-check

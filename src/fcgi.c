@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +266,13 @@ int worker_run(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	/* Without its master nobody supervises this worker and a restarted pool listens on a
+	   new socket: stop (finishing the request in hand) when the master dies, even by
+	   SIGKILL. The second getppid() covers a master that died before the prctl. */
+	pid_t master = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		raise(SIGTERM);
 	log_reopen_on(SIGUSR1); /* before FCGX_Init, which takes SIGUSR1 when it is left alone */
 	if (watchdog_init(cfg.slowlog_ms, cfg.request_timeout_ms) != 0)
 		log_error(NULL, "worker: no request timer: %s", strerror(errno));

@@ -1,7 +1,7 @@
 /*
  * taskapi: the Task Management API as a FastCGI application. `taskapi --help` lists the
  * commands (serve, worker, migrate, check-config, user create, sql, hash-rate, explain, routes,
- * version, help, work, work-daemon, jobs); with no command it is a FastCGI worker on a listening fd 0 or a CGI
+ * version, help, work, work-daemon, jobs, import); with no command it is a FastCGI worker on a listening fd 0 or a CGI
  * program answering one request. Help and version are answered before any setting is read.
  */
 #include <fcgiapp.h>
@@ -49,6 +49,9 @@ static const struct command commands[] = {
 	 "  and reports its schema version. Exit status 0 when both are fine.\n"},
 	{"user", "user create [--admin] --username NAME --email EMAIL [--full-name NAME] < password",
 	 "  Creates an account (an admin with --admin); the password is read from stdin.\n"},
+	{"import", "import --from DATABASE_URL",
+	 "  Brings over the users and tasks of a FastAPI-era database (ids, fields, passwords);\n"
+	 "  lists what it skips (exit 3). Safe to rerun.\n"},
 	{"sql", "sql NAME | --list", "  Prints a prepared statement's SQL (for EXPLAIN and pgbench); --list: every name.\n"},
 	{"hash-rate", "hash-rate [COST] [SECONDS]", "  bcrypt verifications per second on one core.\n"},
 	{"explain", "explain list|stats USER_ID [QUERY]",
@@ -374,6 +377,8 @@ int main(int argc, char **argv)
 		return db_migrate(cfg.database_url, cfg.sql_dir) == 0 ? 0 : 1;
 	if (strcmp(cmd, "user") == 0)
 		return cli_user_create(argc - 3, argv + 3);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc - 2, argv + 2);
 	if (strcmp(cmd, "explain") == 0)
 		return explain(argc, argv);
 	if (strcmp(cmd, "jobs") == 0)
