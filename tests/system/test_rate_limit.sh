@@ -27,11 +27,11 @@ for _ in 1 2 3; do
 	grep -q "Address already in use" "$_T/up.log" || break
 	port=$("$REPO/scripts/free-port")
 done
-if ! curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
+if ! curl -fs -o /dev/null "http://127.0.0.6:$port/health"; then
 	fail "setup: a stack with tight limits starts" "$(tail -n 20 "$_T/up.log")"
 	finish
 fi
-BASE_URL=http://127.0.0.1:$port
+BASE_URL=http://127.0.0.6:$port
 
 # from ADDRESS METHOD PATH [BODY]: a request whose connection comes from ADDRESS.
 from() {
@@ -49,21 +49,22 @@ limited() { # NAME
 # A failed login under a fresh name each time (the account throttle must not interfere).
 bad_login() { jq -cn --arg u "nobody_$(unique)" '{username:$u, password:"Wrong1pass"}'; }
 
-# ---- auth routes: 1 + burst 2 per address, then 429
+# ---- auth routes: 1 + burst 2 per address, then 429 (from 127.0.0.6: stack-up's own
+# readiness probe of the auth pool came from 127.0.0.1)
 for i in 1 2 3; do
-	from 127.0.0.1 POST /api/v1/auth/login "$(bad_login)"
-	expect_status 401 "auth request $i of 3 from 127.0.0.1 reaches the application"
+	from 127.0.0.6 POST /api/v1/auth/login "$(bad_login)"
+	expect_status 401 "auth request $i of 3 from 127.0.0.6 reaches the application"
 done
-from 127.0.0.1 POST /api/v1/auth/login "$(bad_login)"
-limited "bad: the 4th auth request from 127.0.0.1"
-from 127.0.0.1 POST /api/v1/auth/register '{}'
+from 127.0.0.6 POST /api/v1/auth/login "$(bad_login)"
+limited "bad: the 4th auth request from 127.0.0.6"
+from 127.0.0.6 POST /api/v1/auth/register '{}'
 limited "bad: register from the same address (same zone)"
-from 127.0.0.1 POST /api/v1/users/me/password '{}'
+from 127.0.0.6 POST /api/v1/users/me/password '{}'
 limited "bad: POST /users/me/password from the same address (same zone)"
 from 127.0.0.2 POST /api/v1/auth/login "$(bad_login)"
-expect_status 401 "another address is not limited by 127.0.0.1's auth requests"
-from 127.0.0.1 GET /health
-expect_status 200 "127.0.0.1 still reaches the non-auth API (its own, larger limit)"
+expect_status 401 "another address is not limited by 127.0.0.6's auth requests"
+from 127.0.0.6 GET /health
+expect_status 200 "127.0.0.6 still reaches the non-auth API (its own, larger limit)"
 
 # ---- the whole API: 1 + burst 20 per address, then 429
 codes=""
@@ -95,7 +96,7 @@ if stack_up RATE_LIMIT=off && reloaded; then
 	done
 	check "with RATE_LIMIT=off, 30 more requests from the limited address all pass" \
 		test "$(echo "$codes" | tr ' ' '\n' | sort -u | xargs)" = 200
-	from 127.0.0.1 POST /api/v1/auth/login "$(bad_login)"
+	from 127.0.0.6 POST /api/v1/auth/login "$(bad_login)"
 	expect_status 401 "with RATE_LIMIT=off, logins reach the application again"
 	check "with RATE_LIMIT=off the configuration has no limit_req" bash -c "! grep -q limit_req '$dir/nginx/nginx.conf'"
 else
