@@ -509,7 +509,7 @@ const struct statement statements[STMT_COUNT] = {
 		"  * 1000, 1e9) END::float8",
 		0, 1},
 
-	/* ==== Sessions, refresh tokens, logout (issue 5) ==== */
+	/* ==== Sessions, refresh tokens, logout ==== */
 
 	/* $1 username, $2 failures allowed, $3 window and $4 lockout in seconds. Also forgets
 	   a few stale rows of other names, so the table stays small. */

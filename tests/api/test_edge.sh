@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NGINX's own answers (issue 12, point 4): every status NGINX produces itself is JSON in
+# NGINX's own answers: every status NGINX produces itself is JSON in
 # the API's shape with X-Request-ID and nosniff; 502/504 never carry Retry-After; one
 # address cannot hold more than its share of connections (limit_conn: 503 + Retry-After);
 # the Link header carries only the list parameters the API knows.

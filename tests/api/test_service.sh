@@ -12,7 +12,7 @@ expect_header content-type '^application/json; charset=utf-8$' "GET / is JSON ut
 
 TOKEN='' req GET /health
 expect_status 200 "GET /health is 200"
-# API.md's body plus "build" (issue 7: a rolling deploy checks which binary answers).
+# API.md's body plus "build" (a rolling deploy checks which binary answers).
 expect_json '{status, version} | tojson' '{"status":"healthy","version":"1.0.0"}' "GET /health has API.md's status and version"
 expect_json 'keys | join(",")' 'build,status,version' "GET /health has exactly status, version and build"
 expect_json '.build | type' string "GET /health build is a string"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Strict input (issue 12, point 5): unpaired UTF-16 surrogates in \u escapes are 422
+# Strict input: unpaired UTF-16 surrogates in \u escapes are 422
 # string_unicode (json-c would store U+FFFD); bodies of another Content-Type than JSON
 # are 415; usernames are unique case-insensitively and logins ignore case.
 . "$(dirname "$0")/lib.sh"

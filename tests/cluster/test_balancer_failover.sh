@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redundant balancers (issue 16, point 4). Two NGINX balancers, each in a network
+# Redundant balancers. Two NGINX balancers, each in a network
 # namespace with keepalived, share a virtual address by VRRP (scripts/cluster-up
 # BALANCERS=2); the clients use only that address. The verifying load client
 # (load.lua) runs while the active balancer dies: SIGKILL of every process in its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Zero-downtime deploy (issue 7, point 4): a second binary with another build id is
+# Zero-downtime deploy: a second binary with another build id is
 # built, and scripts/deploy replaces the running one on every host (host by host,
 # worker by worker: SIGHUP) while the verifying load client runs through the balancer.
 # Checked: not one request fails, and afterwards every host, straight over FastCGI,

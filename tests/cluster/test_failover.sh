@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Failover under load (issue 7, point 3). Three hosts in network namespaces behind the
+# Failover under load. Three hosts in network namespaces behind the
 # balancer; the verifying load client (load.lua: creates, reads back, lists) runs while
 #   (a) host 1's whole pool is killed with SIGKILL (and later started again),
 #   (b) host 2 becomes unreachable: its namespace's link goes down,

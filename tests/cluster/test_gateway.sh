@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gateway parity (issue 16, point 5): the cluster balancer (nginx/cluster.conf.in) and
+# Gateway parity: the cluster balancer (nginx/cluster.conf.in) and
 # the per-service gateway (nginx/services.conf.in) carry the one-host template's edge.
 # For each, on a small cluster with the default rate limits, this runs the same edge
 # tests as the one-host stack (tests/api/test_security_headers.sh, test_hostile.sh,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Database failover under load (issue 16, points 1-3). Two app hosts behind the
+# Database failover under load. Two app hosts behind the
 # balancer; three database hosts under Patroni with a 3-member etcd (scripts/cluster-up
 # CLUSTER_DB=patroni), synchronous mode unless HA_SYNC=off. The verifying load client
 # (load.lua: creates, reads back, lists; every answer recorded) runs while

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Read routing and read-your-writes (issue 7, point 2), on a cluster with a streaming
+# Read routing and read-your-writes, on a cluster with a streaming
 # replica: GETs read from the replica; a write answers with a consistency token
 # (X-Consistency-Token and the taskapi_lsn cookie, Path=/api); a read presenting it
 # goes to the replica only once the replica has replayed that far, else to the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-service pools (issue 7, point 5): NGINX (nginx/services.conf.in) sends
+# Per-service pools: NGINX (nginx/services.conf.in) sends
 # /api/v1/auth/ to an auth pool (host 1) and everything else to a task pool (hosts 2
 # and 3): the same binary, sized apart. The whole API test suite runs through it.
 # The full run (make test-cluster) also measures task reads while a flood of logins

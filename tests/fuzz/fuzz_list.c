@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the task list's query string (issue 4) and the conditional headers.
+ * libFuzzer target: the task list's query string and the conditional headers.
  * The input is a query string: task_query_parse validates it (sorts, filters, search,
  * owner, cursor) against a fixed key ring, task_list_statement and task_query_params
  * turn it into statement parameters; the same bytes are also tried as a cursor token,

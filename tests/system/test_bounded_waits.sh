@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded waits and honest failure answers (issue 12, points 1, 2 and 6), on a pool of
+# Bounded waits and honest failure answers, on a pool of
 # its own (2 workers, statement_timeout 1.5 s, request deadline 3 s) over the main
 # stack's database:
 #   - a table held by LOCK TABLE ... ACCESS EXCLUSIVE past the statement timeout: the

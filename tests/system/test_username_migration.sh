@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# sql/004_reliability.sql on a database that already has usernames equal up to case
-# (issue 12, point 5): a scratch database on the main stack's server is migrated to 003,
+# sql/004_reliability.sql on a database that already has usernames equal up to case:
+# a scratch database on the main stack's server is migrated to 003,
 # given clashing names, then migrated to the end. The lowest id keeps each name, the
 # others are renamed "<name>-<id>" deterministically, reported and recorded; afterwards
 # a clash is refused and logins ignore case.
