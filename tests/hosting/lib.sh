@@ -21,6 +21,18 @@ HPASS=0 HFAIL=0
 H=$(mktemp -d /tmp/taskapi-hosting.XXXXXX)
 chmod 755 "$H"
 export TASKAPI_LOG_FILE=$H/taskapi.log
+# What the front end's user reads: the program, the migrations and the error pages. In a
+# clone www-data cannot enter (under /root, say), a copy of them under $H, as an install
+# would put them.
+FILES=$REPO
+if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$TASKAPI_BIN" -a -r "$REPO/sql"; then
+	FILES=$H/files
+	mkdir -p "$FILES/build" "$FILES/dist/apache"
+	cp "$TASKAPI_BIN" "$FILES/build/taskapi"
+	cp -r "$REPO/sql" "$FILES/sql"
+	cp -r "$REPO/dist/apache/errors" "$FILES/dist/apache/errors"
+	TASKAPI_BIN=$FILES/build/taskapi TASKAPI_SQL_DIR=$FILES/sql
+fi
 
 _pids=() _pidfiles=() _own_pg=
 hosting_cleanup() {

@@ -13,7 +13,7 @@ chown -R www-data "$d"
 render "$REPO/dist/apache/cgi.conf.in" "$H/site.conf" LISTEN="127.0.0.1:$port" \
 	SERVER_NAME=localhost BINDIR="$(dirname "$TASKAPI_BIN")" APP_ENV=development \
 	DATABASE_URL="$DATABASE_URL" JWT_SECRET_FILE="$d/jwt_secret" LOG_FILE="$d/taskapi.log" \
-	ERRORS_DIR="$REPO/dist/apache/errors"
+	ERRORS_DIR="$FILES/dist/apache/errors"
 if ! start_apache "$H/site.conf" "$port"; then
 	hfail "apache2 starts with the recipe"
 	hosting_finish

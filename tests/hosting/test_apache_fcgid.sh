@@ -15,7 +15,7 @@ chmod 600 "$d/jwt_secret"
 render "$REPO/dist/apache/fcgid.conf.in" "$H/site.conf" LISTEN="127.0.0.1:$port" \
 	SERVER_NAME=localhost BINDIR="$(dirname "$TASKAPI_BIN")" APP_ENV=development \
 	DATABASE_URL="$DATABASE_URL" JWT_SECRET_FILE="$d/jwt_secret" LOG_FILE="$d/taskapi.log" \
-	SQL_DIR="$REPO/sql"
+	SQL_DIR="$FILES/sql"
 if ! env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin bash -c "$(declare -f start_apache render wait_http track_pidfile); REPO=$REPO H=$H; start_apache $H/site.conf $port"; then
 	hfail "apache2 starts with the recipe"
 	hosting_finish

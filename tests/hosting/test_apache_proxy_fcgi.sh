@@ -10,7 +10,7 @@ hosting_db || { hfail "database and migrations"; hosting_finish; }
 sock=$H/taskapi.sock port=$("$REPO/scripts/free-port")
 start_pool "$sock" || hfail "pool starts on $sock"
 render "$REPO/dist/apache/proxy-fcgi.conf.in" "$H/site.conf" LISTEN="127.0.0.1:$port" \
-	SERVER_NAME=localhost SOCKET="$sock" ERRORS_DIR="$REPO/dist/apache/errors"
+	SERVER_NAME=localhost SOCKET="$sock" ERRORS_DIR="$FILES/dist/apache/errors"
 if ! start_apache "$H/site.conf" "$port"; then
 	hfail "apache2 starts with the recipe"
 	hosting_finish

@@ -14,7 +14,7 @@ chown -R www-data "$d"
 chmod 600 "$d/jwt_secret"
 render "$REPO/dist/lighttpd/taskapi.conf.in" "$d/taskapi.conf" SOCKET="$d/run/taskapi.sock" \
 	BINDIR="$(dirname "$TASKAPI_BIN")" APP_ENV=development DATABASE_URL="$DATABASE_URL" \
-	JWT_SECRET_FILE="$d/jwt_secret" LOG_FILE="$d/run/taskapi.log" SQL_DIR="$REPO/sql"
+	JWT_SECRET_FILE="$d/jwt_secret" LOG_FILE="$d/run/taskapi.log" SQL_DIR="$FILES/sql"
 render "$REPO/tests/hosting/lighttpd-base.conf.in" "$d/lighttpd.conf" DIR="$d" PORT="$port" \
 	RECIPE="$d/taskapi.conf"
 track_pidfile "$d/lighttpd.pid"

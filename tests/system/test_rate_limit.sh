@@ -27,11 +27,11 @@ for _ in 1 2 3; do
 	grep -q "Address already in use" "$_T/up.log" || break
 	port=$("$REPO/scripts/free-port")
 done
-if ! curl -fs -o /dev/null "http://127.0.0.6:$port/health"; then
+if ! curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
 	fail "setup: a stack with tight limits starts" "$(tail -n 20 "$_T/up.log")"
 	finish
 fi
-BASE_URL=http://127.0.0.6:$port
+BASE_URL=http://127.0.0.1:$port
 
 # from ADDRESS METHOD PATH [BODY]: a request whose connection comes from ADDRESS.
 from() {
