@@ -38,7 +38,8 @@ for layout in $layouts; do
 	# shared: one host takes every request; services: host 2 is the task pool.
 	if [[ $layout == shared ]]; then hosts=1 main=1; else hosts=2 main=2; fi
 	cluster_up "gw$layout" CLUSTER_LAYOUT="$layout" CLUSTER_HOSTS=$hosts AUTH_HOSTS=1 REPLICA=0 \
-		TASKAPI_WORKERS=2 BCRYPT_COST=4 RATE_LIMIT=on
+		TASKAPI_WORKERS=2 BCRYPT_COST=4 RATE_LIMIT=on \
+		RATE_LIMIT_AUTH=5r/s RATE_LIMIT_AUTH_BURST=10 RATE_LIMIT_API=500r/s RATE_LIMIT_API_BURST=1000
 	edge_tests "$layout" "$main"
 
 	# The auth limit (5 r/s, burst 10): 60 logins in a row from one address, one curl on
