@@ -97,8 +97,8 @@ static void json_delivery(struct buf *b, PGresult *r, int row, int col)
 static const char *events_param(struct ctx *c, const struct field_value *v)
 {
 	int chosen[EVENT_COUNT] = {0}, n = 0;
-	size_t len = v->present && !v->is_null ? json_object_array_length(v->object) : 0;
-	if (v->present && !v->is_null && len == 0)
+	size_t len = v->object ? json_object_array_length(v->object) : 0;
+	if (v->object && len == 0)
 		problems_add(&c->problems, "body", "events", "too_short",
 		             "List should have at least 1 item after validation, not 0");
 	for (size_t i = 0; i < len; i++) {
@@ -132,7 +132,9 @@ void webhook_create(struct ctx *c)
 		return;
 	struct field_value v[W_COUNT];
 	body_parse(c, webhook_fields, W_COUNT, v);
-	const char *evs = v[W_EVENTS].present ? events_param(c, &v[W_EVENTS]) : NULL;
+	if (c->body) /* a field of another resource (a secret of one's own) is refused, not ignored */
+		json_forbid_unknown(c->body, webhook_fields, W_COUNT, "body", NULL, &c->problems);
+	const char *evs = v[W_EVENTS].object ? events_param(c, &v[W_EVENTS]) : NULL;
 	char why[160];
 	if (!c->problems.count && webhook_url_check(v[W_URL].str, why, sizeof why) != 0)
 		problems_add(&c->problems, "body", "url", "value_error", "%s", why);
