@@ -296,6 +296,16 @@ int jobs_config_load(struct jobs_config *jc, char *err, size_t errlen)
 	            errlen) ||
 	    env_int("WEBHOOK_TIMEOUT_MS", 10000, 100, 600000, &jc->webhook_timeout_ms, err, errlen))
 		return -1;
+	/* A POST outliving its lease would be sent again by another daemon while still under way:
+	   the default stays within half the lease, a setting beyond the lease is refused. */
+	const char *set = getenv("WEBHOOK_TIMEOUT_MS");
+	if ((!set || !*set) && jc->webhook_timeout_ms > jc->lease_seconds * 500)
+		jc->webhook_timeout_ms = jc->lease_seconds * 500;
+	if (jc->webhook_timeout_ms >= jc->lease_seconds * 1000LL) {
+		snprintf(err, errlen, "WEBHOOK_TIMEOUT_MS (%d) must be shorter than JOBS_LEASE_SECONDS (%d s)",
+		         jc->webhook_timeout_ms, jc->lease_seconds);
+		return -1;
+	}
 	const char *url = getenv("SMTP_URL"), *from = getenv("SMTP_FROM");
 	jc->smtp_url = url && *url ? url : NULL;
 	jc->smtp_from = from && *from ? from : "taskapi@localhost";
