@@ -19,6 +19,8 @@
 #define DELIVERY_PAGE_MAX     200
 #define SECRET_BYTES          32
 #define SECRET_PREFIX         "whsec_"
+/* Each notification becomes a POST per webhook: a bound on what one account can fan out. */
+#define WEBHOOKS_PER_USER_MAX "20"
 
 /* The notification kinds (sql/006_jobs.sql, notifications.kind): what a webhook may take. */
 static const char *const events[] = {"task_created", "task_completed", "task_due_date_set",
@@ -156,13 +158,19 @@ void webhook_create(struct ctx *c)
 	strcpy(secret, SECRET_PREFIX);
 	crypto_b64url(raw, sizeof raw, secret + strlen(SECRET_PREFIX));
 	const struct field_value *d = &v[W_DESCRIPTION];
-	const char *params[] = {c->caller, v[W_URL].str, evs, d->present && !d->is_null ? d->str : NULL,
-	                        secret};
+	const char *params[] = {c->caller, v[W_URL].str,
+	                        evs,       d->present && !d->is_null ? d->str : NULL,
+	                        secret,    WEBHOOKS_PER_USER_MAX};
 	PGresult *r = db_or_reply(c, STMT_WEBHOOK_CREATE, params);
 	if (r && caller_or_reply(c, r, 0) == 0) {
-		json_webhook(&c->res->body, r, 0, 3, secret);
-		http_header(c->res, "Cache-Control", "no-store");
-		reply_json(c, 201);
+		if (PQgetisnull(r, 0, 3)) {
+			http_error(c->res, 409,
+			           "At most " WEBHOOKS_PER_USER_MAX " webhooks per user: delete one first");
+		} else {
+			json_webhook(&c->res->body, r, 0, 3, secret);
+			http_header(c->res, "Cache-Control", "no-store");
+			reply_json(c, 201);
+		}
 	}
 	PQclear(r);
 	memset(secret, 0, sizeof secret);

@@ -694,13 +694,15 @@ const struct statement statements[STMT_COUNT] = {
 		0, 0},
 
 	/* ==== Webhooks (delivered by the job daemons: src/work.c) ==== */
-	/* $2 url (checked by the handler), $3 events (text[]), $4 description, $5 secret. */
+	/* $2 url (checked by the handler), $3 events (text[]), $4 description, $5 secret, $6 the
+	   most a user may have: none is added beyond it (the webhook's columns are NULL). */
 	[STMT_WEBHOOK_CREATE] = {"webhook_create",
-		CALLER_CTE ", h AS (INSERT INTO webhooks (user_id, url, events, description, secret) "
-		"SELECT c.id, $2::text, $3::text[], $4::text, $5::text FROM c WHERE c.is_active "
-		"RETURNING " WEBHOOK_COLS("webhooks") ") "
+		CALLER_CTE ", n AS (SELECT count(*) AS have FROM webhooks w, c WHERE w.user_id = c.id), "
+		"h AS (INSERT INTO webhooks (user_id, url, events, description, secret) "
+		"SELECT c.id, $2::text, $3::text[], $4::text, $5::text FROM c, n WHERE c.is_active "
+		"AND n.have < $6::int RETURNING " WEBHOOK_COLS("webhooks") ") "
 		"SELECT " CALLER_COLS ", h.* FROM c LEFT JOIN h ON true",
-		5, 0},
+		6, 0},
 	[STMT_WEBHOOK_LIST] = {"webhook_list",
 		CALLER_CTE "SELECT " CALLER_COLS ", " WEBHOOK_COLS("h") " FROM c "
 		"LEFT JOIN webhooks h ON h.user_id = c.id AND c.is_active ORDER BY h.id",

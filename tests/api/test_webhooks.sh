@@ -110,6 +110,15 @@ expect_422 "a bad id"
 req GET "$W/$A/deliveries?limit=0"
 expect_422 "deliveries: limit 0"
 
+# ---- at most 20 per user
+register_user R
+for i in $(seq 1 20); do TOKEN=$R_TOKEN req POST $W "{\"url\":\"https://8.8.8.8/$i\"}"; done
+expect_status 201 "a user's 20th webhook"
+TOKEN=$R_TOKEN req POST $W '{"url":"https://8.8.8.8/21"}'
+expect_status 409 "a 21st webhook: 409"
+expect_json .detail "At most 20 webhooks per user: delete one first" "a 21st webhook: why"
+check "a 21st webhook: not stored" test "$(psql_exec "SELECT count(*) FROM webhooks WHERE user_id = $R_ID")" = 20
+
 # ---- end to end: signed deliveries to the receiver, every attempt listed
 recv_log=$_T/receiver.log
 : >"$recv_log"
