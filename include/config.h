@@ -9,6 +9,7 @@
 #include "listen.h"
 
 #define METRICS_ALLOW_MAX 32
+#define WEBHOOK_ALLOW_MAX 32
 
 /* A network that may read /metrics: address family, address bytes, prefix length. */
 struct net_allow {
@@ -50,6 +51,9 @@ struct config {
 	gid_t socket_group;         /* TASKAPI_SOCKET_GROUP, (gid_t)-1 for unchanged */
 	struct net_allow metrics_allow[METRICS_ALLOW_MAX]; /* METRICS_ALLOW, besides loopback */
 	int metrics_allow_count;
+	/* TASKAPI_WEBHOOK_ALLOW: networks webhooks may reach although private or local */
+	struct net_allow webhook_allow[WEBHOOK_ALLOW_MAX];
+	int webhook_allow_count;
 	long max_requests;          /* TASKAPI_MAX_REQUESTS: a worker is replaced after this many; 0 never */
 	int request_timeout_ms;     /* TASKAPI_REQUEST_TIMEOUT: a request past it is answered and its
 	                               worker replaced; 0: no limit */
@@ -77,5 +81,9 @@ int config_origin_allowed(const struct config *c, const char *origin);
 void config_free(struct config *c);
 /* 1 when addr (REMOTE_ADDR) is loopback or in METRICS_ALLOW; 0 otherwise or when NULL. */
 int config_metrics_allowed(const struct config *c, const char *addr);
+/* 1 when addr (4 or 16 bytes, as family) lies in net. */
+int config_net_contains(const struct net_allow *net, int family, const unsigned char *addr);
+/* 1 when addr (4 bytes for AF_INET, 16 for AF_INET6) is in TASKAPI_WEBHOOK_ALLOW. */
+int config_webhook_allowed(const struct config *c, int family, const unsigned char *addr);
 
 #endif

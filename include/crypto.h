@@ -27,6 +27,9 @@ void crypto_sha256_parts(const struct crypto_part *parts, int n, unsigned char o
 /* All zeros should libcrypto fail (never a real MAC). */
 void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t n,
                         unsigned char out[SHA256_LEN]);
+/* HMAC-SHA-256 of parts[0..n) concatenated (all zeros should libcrypto fail). */
+void crypto_hmac_sha256_parts(const void *key, size_t key_len, const struct crypto_part *parts, int n,
+                              unsigned char out[SHA256_LEN]);
 /* Lowercase hex of n bytes; out holds 2 * n + 1 bytes. */
 void crypto_hex(const unsigned char *in, size_t n, char *out);
 /* Unpadded base64url of n bytes; out holds 4 * ((n + 2) / 3) + 1 bytes. Returns the length. */

@@ -103,6 +103,13 @@ void report_generate(struct ctx *c);
 void report_get(struct ctx *c);
 void report_download(struct ctx *c);
 
+/* ==== Webhooks (src/handlers_webhooks.c) ==== */
+void webhook_create(struct ctx *c);
+void webhook_list(struct ctx *c);
+void webhook_get(struct ctx *c);
+void webhook_delete(struct ctx *c);
+void webhook_deliveries(struct ctx *c);
+
 /* ==== Idempotency keys (src/idempotency.c) ==== */
 
 /*

@@ -28,6 +28,9 @@ enum job_stmt {
 	JOB_DUE_SCAN,       /* $1 email on: reminders for tasks due within 24 hours, once per due date */
 	JOB_EMAIL_LOAD,     /* $1 notification id: recipient and text */
 	JOB_DELIVERY,       /* $1 notification, $2 job, $3 attempt, $4 ok, $5 detail: one attempt */
+	JOB_WEBHOOK_LOAD,   /* $1 webhook id, $2 notification id: url, secret, body */
+	JOB_WEBHOOK_START,  /* $1 webhook, $2 notification, $3 job, $4 attempt: the attempt's row */
+	JOB_WEBHOOK_FINISH, /* $1 delivery row, $2 delivered, $3 status, $4 error, $5 duration ms */
 	JOB_PROBE,          /* $1 key, $2 job id, $3 attempt, $4 owner: the probe's effect */
 	JOB_REPORT_START,   /* $1 report id: running, counted, earlier chunks gone, header row */
 	JOB_REPORT_CHUNK,   /* $1 report id, $2 seq, $3 after task id, $4 rows: one CSV chunk */
@@ -58,6 +61,8 @@ struct jobs_config {
 	const char *smtp_url;   /* SMTP_URL: the relay (smtp:// or smtps://); NULL: no email */
 	const char *smtp_from;  /* SMTP_FROM: the sender address */
 	int smtp_timeout_ms;    /* SMTP_TIMEOUT_MS: one delivery attempt, at most */
+	int webhook_connect_timeout_ms; /* WEBHOOK_CONNECT_TIMEOUT_MS */
+	int webhook_timeout_ms;         /* WEBHOOK_TIMEOUT_MS: one POST, at most */
 };
 
 /* Reads the JOBS_* settings; on a refusal writes why to err and returns -1. */

@@ -15,7 +15,15 @@
 
 #define JSON_DEPTH_MAX 32
 
-enum field_type { FIELD_STRING, FIELD_ENUM, FIELD_TIME, FIELD_BOOL, FIELD_INT, FIELD_OBJECT };
+enum field_type {
+	FIELD_STRING,
+	FIELD_ENUM,
+	FIELD_TIME,
+	FIELD_BOOL,
+	FIELD_INT,
+	FIELD_OBJECT,
+	FIELD_ARRAY
+};
 
 struct field_value;
 typedef void (*field_check_fn)(const struct field_value *v, const char *field, struct problems *p);
@@ -38,7 +46,7 @@ struct field_value {
 	size_t len;
 	int boolean;
 	long long integer;
-	struct json_object *object; /* FIELD_OBJECT (owned by the parsed body) */
+	struct json_object *object; /* FIELD_OBJECT, FIELD_ARRAY (owned by the parsed body) */
 	char time[TIME_TEXT_MAX];
 };
 

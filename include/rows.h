@@ -25,6 +25,12 @@
 #define REPORT_COLS(t) t ".id, " t ".kind, " t ".status, " t ".filters::text, " t ".rows_done, " \
 	t ".rows_total, " t ".bytes, " t ".summary::text, " t ".error, " t ".created_at, " \
 	t ".finished_at, " t ".expires_at, " t ".chunks"
+#define WEBHOOK_COLS(t) t ".id, " t ".url, array_to_json(" t ".events)::text, " t ".description, " \
+	t ".created_at"
+#define WEBHOOK_NCOLS 5
+#define DELIVERY_COLS(t) t ".id, " t ".notification_id, " t ".attempt, " t ".started_at, " \
+	t ".finished_at, " t ".delivered, " t ".status_code, " t ".error, " t ".duration_ms"
+#define DELIVERY_NCOLS 9
 /* clang-format on */
 
 /* Preferences a user has not set (the SQL and the API docs use the same values). */

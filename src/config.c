@@ -258,28 +258,28 @@ static int net_parse(const char *s, size_t len, struct net_allow *out)
 	return 0;
 }
 
-/* METRICS_ALLOW: networks separated by commas or spaces, as scripts/stack-up reads them. */
-static int load_metrics_allow(struct config *c, char *err, size_t n)
+/* A list of networks separated by commas or spaces (METRICS_ALLOW, TASKAPI_WEBHOOK_ALLOW), as
+   scripts/stack-up reads them. */
+static int load_nets(const char *var, struct net_allow *nets, int max, int *count, char *err, size_t n)
 {
-	const char *p = env_or("METRICS_ALLOW", "");
+	const char *p = env_or(var, "");
 	while (*p) {
 		p += strspn(p, ", ");
 		size_t len = strcspn(p, ", ");
 		if (len == 0)
 			break;
-		if (c->metrics_allow_count == METRICS_ALLOW_MAX ||
-		    net_parse(p, len, &c->metrics_allow[c->metrics_allow_count]) != 0) {
-			snprintf(err, n, "METRICS_ALLOW: \"%.*s\" is not an address or CIDR network (at most %d)",
-			         (int)len, p, METRICS_ALLOW_MAX);
+		if (*count == max || net_parse(p, len, &nets[*count]) != 0) {
+			snprintf(err, n, "%s: \"%.*s\" is not an address or CIDR network (at most %d)", var,
+			         (int)len, p, max);
 			return -1;
 		}
-		c->metrics_allow_count++;
+		(*count)++;
 		p += len;
 	}
 	return 0;
 }
 
-static int net_contains(const struct net_allow *net, int family, const unsigned char *addr)
+int config_net_contains(const struct net_allow *net, int family, const unsigned char *addr)
 {
 	if (net->family != family)
 		return 0;
@@ -308,7 +308,15 @@ int config_metrics_allowed(const struct config *c, const char *addr)
 	    (family == AF_INET6 && memcmp(a, v6_loopback, 16) == 0))
 		return 1;
 	for (int i = 0; i < c->metrics_allow_count; i++)
-		if (net_contains(&c->metrics_allow[i], family, a))
+		if (config_net_contains(&c->metrics_allow[i], family, a))
+			return 1;
+	return 0;
+}
+
+int config_webhook_allowed(const struct config *c, int family, const unsigned char *addr)
+{
+	for (int i = 0; i < c->webhook_allow_count; i++)
+		if (config_net_contains(&c->webhook_allow[i], family, addr))
 			return 1;
 	return 0;
 }
@@ -343,7 +351,11 @@ int config_load(struct config *c, char *err, size_t errlen)
 	}
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
 
-	if (load_listen(c, err, errlen) != 0 || load_metrics_allow(c, err, errlen) != 0)
+	if (load_listen(c, err, errlen) != 0 ||
+	    load_nets("METRICS_ALLOW", c->metrics_allow, METRICS_ALLOW_MAX, &c->metrics_allow_count, err,
+	              errlen) != 0 ||
+	    load_nets("TASKAPI_WEBHOOK_ALLOW", c->webhook_allow, WEBHOOK_ALLOW_MAX, &c->webhook_allow_count,
+	              err, errlen) != 0)
 		return -1;
 	long max_requests, request_timeout, slowlog;
 	if (env_int("TASKAPI_MAX_REQUESTS", 0, 0, 1000000000L, &max_requests, err, errlen) ||

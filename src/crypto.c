@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 #include <string.h>
 #include <sys/random.h>
@@ -43,6 +44,25 @@ void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_
 	unsigned int len = SHA256_LEN;
 	if (!HMAC(EVP_sha256(), key, (int)key_len, data, n, out, &len))
 		memset(out, 0, SHA256_LEN); /* never verifies: a real MAC is not all zeros in practice */
+}
+
+void crypto_hmac_sha256_parts(const void *key, size_t key_len, const struct crypto_part *parts, int n,
+                              unsigned char out[SHA256_LEN])
+{
+	size_t len = 0;
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+	                       OSSL_PARAM_construct_end()};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	int ok = ctx && EVP_MAC_init(ctx, key, key_len, params);
+	for (int i = 0; ok && i < n; i++)
+		ok = EVP_MAC_update(ctx, parts[i].data, parts[i].len);
+	ok = ok && EVP_MAC_final(ctx, out, &len, SHA256_LEN) && len == SHA256_LEN;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	if (!ok)
+		memset(out, 0, SHA256_LEN);
 }
 
 void crypto_sha256_parts(const struct crypto_part *parts, int n, unsigned char out[SHA256_LEN])

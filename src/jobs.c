@@ -42,6 +42,15 @@
 	"SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id, 12 FROM n " \
 	"WHERE " flag "::bool ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
 
+/* Each new notification of CTE n (id, user_id, kind) gets a delivery job per webhook of its
+   user that takes its kind, in the same statement; the key names the pair, so a rerun
+   queues nothing twice. As many attempts as an email. */
+#define WEBHOOK_JOBS ", w AS (INSERT INTO jobs (kind, payload, unique_key, max_attempts) " \
+	"SELECT 'webhook', jsonb_build_object('notification_id', n.id, 'webhook_id', h.id), " \
+	"'webhook:' || n.id || ':' || h.id, 12 FROM n JOIN webhooks h ON h.user_id = n.user_id " \
+	"AND n.kind = ANY (h.events) ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
+#define RFC3339(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 const struct job_statement job_statements[JOB_STMT_COUNT] = {
 	[JOB_CLAIM] = {"job_claim",
 		"WITH picked AS (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= now() "
@@ -124,8 +133,8 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		"  WHEN 'task_completed' THEN coalesce(p.notify_task_completed, true) "
 		"  WHEN 'task_due_date_set' THEN t.due_date IS NOT NULL AND coalesce(p.notify_due_soon, true) "
 		"  ELSE false END "
-		"ON CONFLICT (event_key) DO NOTHING RETURNING id), "
-		EMAIL_JOBS("$4") "SELECT count(*) FROM n",
+		"ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), "
+		EMAIL_JOBS("$4") WEBHOOK_JOBS "SELECT count(*) FROM n",
 		4},
 	[JOB_DUE_SCAN] = {"job_due_scan",
 		"WITH n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
@@ -135,8 +144,8 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 		"FROM tasks t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
 		"WHERE t.status <> 'completed' AND t.due_date IS NOT NULL AND t.due_date > now() "
 		"AND t.due_date <= now() + interval '24 hours' AND coalesce(p.notify_due_soon, true) "
-		"ON CONFLICT (event_key) DO NOTHING RETURNING id), "
-		EMAIL_JOBS("$1") "SELECT count(*) FROM n",
+		"ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), "
+		EMAIL_JOBS("$1") WEBHOOK_JOBS "SELECT count(*) FROM n",
 		1},
 	[JOB_PROBE] = {"job_probe",
 		"WITH run AS (INSERT INTO job_probe_runs (job_id, attempt, owner) "
@@ -154,6 +163,25 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
 	[JOB_DELIVERY] = {"job_delivery",
 		"INSERT INTO deliveries (notification_id, channel, job_id, attempt, ok, detail) "
 		"VALUES ($1::bigint, 'email', $2::bigint, $3::int, $4::bool, left($5::text, 500))",
+		5},
+
+	/* ==== Webhooks ==== */
+	/* Nothing when the webhook was deleted (or the notification is not its user's). */
+	[JOB_WEBHOOK_LOAD] = {"job_webhook_load",
+		"SELECT h.url, h.secret, json_build_object('webhook_id', h.id, 'event', n.kind, "
+		"'notification', json_build_object('id', n.id, 'kind', n.kind, 'task_id', n.task_id, "
+		"'title', n.title, 'message', n.message, 'created_at', " RFC3339("n.created_at") "))::text "
+		"FROM webhooks h JOIN notifications n ON n.user_id = h.user_id "
+		"WHERE h.id = $1::bigint AND n.id = $2::bigint",
+		2},
+	[JOB_WEBHOOK_START] = {"job_webhook_start",
+		"INSERT INTO webhook_deliveries (webhook_id, notification_id, job_id, attempt) "
+		"VALUES ($1::bigint, $2::bigint, $3::bigint, $4::int) RETURNING id",
+		4},
+	[JOB_WEBHOOK_FINISH] = {"job_webhook_finish",
+		"UPDATE webhook_deliveries SET finished_at = now(), delivered = $2::bool, "
+		"status_code = $3::int, error = left($4::text, 500), duration_ms = $5::int "
+		"WHERE id = $1::bigint",
 		5},
 
 	/* ==== Reports ==== */
@@ -263,8 +291,21 @@ int jobs_config_load(struct jobs_config *jc, char *err, size_t errlen)
 	    env_int("JOBS_RETENTION_SECONDS", 86400, 1, 365 * 86400, &jc->retention_seconds, err, errlen) ||
 	    env_int("JOBS_DUE_SCAN_SECONDS", 300, 1, 86400, &jc->due_scan_seconds, err, errlen) ||
 	    env_int("JOBS_PRUNE_SECONDS", 3600, 1, 86400, &jc->prune_seconds, err, errlen) ||
-	    env_int("SMTP_TIMEOUT_MS", 10000, 100, 600000, &jc->smtp_timeout_ms, err, errlen))
+	    env_int("SMTP_TIMEOUT_MS", 10000, 100, 600000, &jc->smtp_timeout_ms, err, errlen) ||
+	    env_int("WEBHOOK_CONNECT_TIMEOUT_MS", 3000, 100, 60000, &jc->webhook_connect_timeout_ms, err,
+	            errlen) ||
+	    env_int("WEBHOOK_TIMEOUT_MS", 10000, 100, 600000, &jc->webhook_timeout_ms, err, errlen))
 		return -1;
+	/* A POST outliving its lease would be sent again by another daemon while still under way:
+	   the default stays within half the lease, a setting beyond the lease is refused. */
+	const char *set = getenv("WEBHOOK_TIMEOUT_MS");
+	if ((!set || !*set) && jc->webhook_timeout_ms > jc->lease_seconds * 500)
+		jc->webhook_timeout_ms = jc->lease_seconds * 500;
+	if (jc->webhook_timeout_ms >= jc->lease_seconds * 1000LL) {
+		snprintf(err, errlen, "WEBHOOK_TIMEOUT_MS (%d) must be shorter than JOBS_LEASE_SECONDS (%d s)",
+		         jc->webhook_timeout_ms, jc->lease_seconds);
+		return -1;
+	}
 	const char *url = getenv("SMTP_URL"), *from = getenv("SMTP_FROM");
 	jc->smtp_url = url && *url ? url : NULL;
 	jc->smtp_from = from && *from ? from : "taskapi@localhost";

@@ -145,6 +145,7 @@ static const char *type_name(enum field_type t)
 	case FIELD_ENUM: return "enum";
 	case FIELD_INT: return "int_type";
 	case FIELD_OBJECT: return "dict_type";
+	case FIELD_ARRAY: return "list_type";
 	default: return "string_type";
 	}
 }
@@ -165,6 +166,7 @@ static void wrong_type(const struct field_spec *f, struct problems *p)
 		[FIELD_BOOL] = "Input should be a valid boolean",
 		[FIELD_INT] = "Input should be a valid integer",
 		[FIELD_OBJECT] = "Input should be a valid dictionary",
+		[FIELD_ARRAY] = "Input should be a valid list",
 	};
 	if (f->type == FIELD_ENUM)
 		enum_problem(f, p);
@@ -207,8 +209,8 @@ static int extract_one(struct json_object *j, const struct field_spec *f, struct
 		v->boolean = json_object_get_boolean(j);
 		return 0;
 	}
-	if (f->type == FIELD_OBJECT) {
-		if (!json_object_is_type(j, json_type_object)) {
+	if (f->type == FIELD_OBJECT || f->type == FIELD_ARRAY) {
+		if (!json_object_is_type(j, f->type == FIELD_OBJECT ? json_type_object : json_type_array)) {
 			wrong_type(f, p);
 			return -1;
 		}

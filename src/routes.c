@@ -35,6 +35,9 @@ const struct route routes[] = {
 	{"/api/v1/reports/generate", {POST(report_generate)}}, /* before {id} */
 	{"/api/v1/reports/{id}", {GET(report_get)}},
 	{"/api/v1/reports/{id}/download", {GET(report_download)}},
+	{"/api/v1/webhooks", {GET(webhook_list), POST(webhook_create)}},
+	{"/api/v1/webhooks/{id}", {GET(webhook_get), DELETE(webhook_delete)}},
+	{"/api/v1/webhooks/{id}/deliveries", {GET(webhook_deliveries)}},
 	{NULL, {0}},
 };
 

@@ -692,5 +692,39 @@ const struct statement statements[STMT_COUNT] = {
 		"FROM jobs, (VALUES ('p50', 0.5::float8), ('p99', 0.99)) v (q, p) "
 		"WHERE state = 'done' AND finished_at > now() - interval '5 minutes' GROUP BY q, p, kind",
 		0, 0},
+
+	/* ==== Webhooks (delivered by the job daemons: src/work.c) ==== */
+	/* $2 url (checked by the handler), $3 events (text[]), $4 description, $5 secret, $6 the
+	   most a user may have: none is added beyond it (the webhook's columns are NULL). */
+	[STMT_WEBHOOK_CREATE] = {"webhook_create",
+		CALLER_CTE ", n AS (SELECT count(*) AS have FROM webhooks w, c WHERE w.user_id = c.id), "
+		"h AS (INSERT INTO webhooks (user_id, url, events, description, secret) "
+		"SELECT c.id, $2::text, $3::text[], $4::text, $5::text FROM c, n WHERE c.is_active "
+		"AND n.have < $6::int RETURNING " WEBHOOK_COLS("webhooks") ") "
+		"SELECT " CALLER_COLS ", h.* FROM c LEFT JOIN h ON true",
+		6, 0},
+	[STMT_WEBHOOK_LIST] = {"webhook_list",
+		CALLER_CTE "SELECT " CALLER_COLS ", " WEBHOOK_COLS("h") " FROM c "
+		"LEFT JOIN webhooks h ON h.user_id = c.id AND c.is_active ORDER BY h.id",
+		1, 1},
+	/* The caller's own only: anyone else's is as absent as a missing one. */
+	[STMT_WEBHOOK_GET] = {"webhook_get",
+		CALLER_CTE "SELECT " CALLER_COLS ", " WEBHOOK_COLS("h") " FROM c "
+		"LEFT JOIN webhooks h ON h.id = $2::bigint AND h.user_id = c.id AND c.is_active",
+		2, 1},
+	[STMT_WEBHOOK_DELETE] = {"webhook_delete",
+		CALLER_CTE ", d AS (DELETE FROM webhooks h USING c WHERE h.id = $2::bigint AND h.user_id = c.id "
+		"AND c.is_active RETURNING h.id) "
+		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
+		2, 0},
+	/* $2 webhook, $3 the last id of the previous page (NULL: from the newest), $4 page size + 1;
+	   column 3 says whether the webhook is the caller's, the attempts follow, newest first. */
+	[STMT_WEBHOOK_DELIVERIES] = {"webhook_deliveries",
+		CALLER_CTE "SELECT " CALLER_COLS ", h.id IS NOT NULL, " DELIVERY_COLS("d") " FROM c "
+		"LEFT JOIN webhooks h ON h.id = $2::bigint AND h.user_id = c.id AND c.is_active "
+		"LEFT JOIN LATERAL (SELECT * FROM webhook_deliveries d WHERE d.webhook_id = h.id "
+		"AND d.id < coalesce($3::bigint, " MAXID ") ORDER BY d.id DESC LIMIT $4::int) d ON true "
+		"ORDER BY d.id DESC",
+		4, 1},
 };
 /* clang-format on */

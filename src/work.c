@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mail.h"
 #include "server.h"
+#include "webhook.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -303,6 +304,52 @@ static enum job_outcome kind_email(struct daemon *d, const struct job *j, char *
 	return sent ? JOB_DONE : JOB_FAILED;
 }
 
+/* {"webhook_id": W, "notification_id": N}: one signed POST to the webhook. The attempt's
+   row is written before the POST and given its outcome after it: a daemon killed during
+   the POST leaves the row without one, and the job runs again once its lease expires. */
+static enum job_outcome kind_webhook(struct daemon *d, const struct job *j, char *err, size_t n)
+{
+	char wid[24], nid[24], attempt[16];
+	snprintf(wid, sizeof wid, "%lld", payload_int(j, "webhook_id", 0));
+	snprintf(nid, sizeof nid, "%lld", payload_int(j, "notification_id", 0));
+	snprintf(attempt, sizeof attempt, "%d", j->attempt);
+	const char *params[] = {wid, nid, j->id, attempt};
+	PGresult *load = jobs_run(d->conn, JOB_WEBHOOK_LOAD, params);
+	if (!load)
+		return lost(d) ? JOB_LOST : JOB_FAILED;
+	if (PQntuples(load) != 1) {
+		PQclear(load);
+		return JOB_DONE; /* the webhook (or the notification) is gone: nothing to send */
+	}
+	PGresult *row = jobs_run(d->conn, JOB_WEBHOOK_START, params);
+	if (!row) {
+		PQclear(load);
+		return lost(d) ? JOB_LOST : JOB_FAILED;
+	}
+	char delivery_id[64];
+	snprintf(delivery_id, sizeof delivery_id, "%s:%s", wid, nid);
+	struct webhook_post post = {.url = PQgetvalue(load, 0, 0), .secret = PQgetvalue(load, 0, 1),
+	                            .body = PQgetvalue(load, 0, 2), .delivery_id = delivery_id,
+	                            .attempt = j->attempt,
+	                            .connect_timeout_ms = d->jc.webhook_connect_timeout_ms,
+	                            .timeout_ms = d->jc.webhook_timeout_ms};
+	struct webhook_result res;
+	int sent = webhook_post(&post, &res) == 0;
+	PQclear(load);
+	char status[16], ms[24];
+	snprintf(status, sizeof status, "%d", res.status);
+	snprintf(ms, sizeof ms, "%lld", res.duration_ms);
+	const char *rec[] = {PQgetvalue(row, 0, 0), sent ? "t" : "f", res.status ? status : NULL,
+	                     sent ? NULL : res.error, ms};
+	enum job_outcome o = run_effect(d, JOB_WEBHOOK_FINISH, rec, err, n);
+	PQclear(row);
+	if (o != JOB_DONE)
+		return o;
+	if (!sent)
+		snprintf(err, n, "webhook %s: %s", wid, res.error);
+	return sent ? JOB_DONE : JOB_FAILED;
+}
+
 static const struct {
 	const char *kind;
 	enum job_outcome (*run)(struct daemon *d, const struct job *j, char *err, size_t n);
@@ -314,6 +361,7 @@ static const struct {
 	{"prune", kind_prune},
 	{"report", kind_report},
 	{"email", kind_email},
+	{"webhook", kind_webhook},
 };
 
 static enum job_outcome job_run(struct daemon *d, const struct job *j, char *err, size_t n)
