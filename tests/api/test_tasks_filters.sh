@@ -87,6 +87,28 @@ filter "unknown parameters are ignored" "colour=red&status=todo" '.status == "to
 req GET '/api/v1/tasks/?q=report&limit=100'
 expect_json "[.tasks[].id] | index($g_task)" null "q: another user's matching task is not listed"
 
+# q= follows edits: the words of a new title or description are found, the old ones
+# no longer; an update of other fields keeps the task's words
+create_task "$G_TOKEN" '{"title":"Tune the harpsichord","description":"before the recital"}'
+h_task=$TASK_ID
+q_ids() { TOKEN=$G_TOKEN req GET "/api/v1/tasks/?q=$1&limit=100"; jq -c '[.tasks[].id]' <<<"$BODY"; }
+TOKEN=$G_TOKEN req PATCH "/api/v1/tasks/$h_task" '{"status":"in_progress","priority":"high"}'
+expect_status 200 "q after edits: status and priority changed"
+expect_json '[.status, .priority] | tojson' '["in_progress","high"]' "q after edits: the change is answered"
+check "q after edits: a status change keeps the title's words" test "$(q_ids harpsichord)" = "[$h_task]"
+check "q after edits: a status change keeps the description's words" test "$(q_ids recital)" = "[$h_task]"
+TOKEN=$G_TOKEN req PATCH "/api/v1/tasks/$h_task" '{"title":"Tune the clavichord"}'
+check "q after edits: the new title's words are found" test "$(q_ids clavichord)" = "[$h_task]"
+check "q after edits: the old title's words are not" test "$(q_ids harpsichord)" = "[]"
+check "q after edits: a title change keeps the description's words" test "$(q_ids recital)" = "[$h_task]"
+TOKEN=$G_TOKEN req PUT "/api/v1/tasks/$h_task" '{"title":"Tune the clavichord","description":"after the concert"}'
+expect_status 200 "q after edits: PUT with a new description"
+check "q after edits: the new description's words are found" test "$(q_ids concert)" = "[$h_task]"
+check "q after edits: the old description's words are not" test "$(q_ids recital)" = "[]"
+TOKEN=$G_TOKEN req PATCH "/api/v1/tasks/$h_task" '{"description":null}'
+check "q after edits: a cleared description's words are not found" test "$(q_ids concert)" = "[]"
+check "q after edits: the title's words still are" test "$(q_ids clavichord)" = "[$h_task]"
+
 # ---- owner_id: admins see one owner's tasks; users only their own
 TOKEN=$ADM_TOKEN req GET "/api/v1/tasks/?owner_id=$F_ID&limit=100"
 expect_status 200 "admin owner_id=F is 200"
