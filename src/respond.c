@@ -101,14 +101,14 @@ int session_token_or_reply(struct ctx *c)
 	return 0;
 }
 
-int caller_or_reply(struct ctx *c, PGresult *r, int col)
+int caller_or_reply(struct ctx *c, PGresult *r)
 {
-	if (PQntuples(r) == 0 || PQgetisnull(r, 0, col)) {
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, CALLER_ID)) {
 		http_unauthorized(c->res, "Could not validate credentials");
 		return -1;
 	}
-	c->user_id = atoll(PQgetvalue(r, 0, col));
-	if (PQgetvalue(r, 0, col + 2)[0] != 't') {
+	c->user_id = atoll(PQgetvalue(r, 0, CALLER_ID));
+	if (PQgetvalue(r, 0, CALLER_ACTIVE)[0] != 't') {
 		http_error(c->res, 403, "Inactive user");
 		return -1;
 	}
@@ -116,11 +116,11 @@ int caller_or_reply(struct ctx *c, PGresult *r, int col)
 	return 0;
 }
 
-int admin_or_reply(struct ctx *c, PGresult *r, int col)
+int admin_or_reply(struct ctx *c, PGresult *r)
 {
-	if (caller_or_reply(c, r, col) != 0)
+	if (caller_or_reply(c, r) != 0)
 		return -1;
-	if (strcmp(PQgetvalue(r, 0, col + 1), ROLE_ADMIN) != 0) {
+	if (strcmp(PQgetvalue(r, 0, CALLER_ROLE), ROLE_ADMIN) != 0) {
 		http_error(c->res, 403, "Not enough permissions. Admin access required.");
 		return -1;
 	}
@@ -160,7 +160,7 @@ void reply_problems(struct ctx *c)
 		PGresult *r = db_or_reply(c, STMT_CALLER, params);
 		if (!r)
 			return;
-		int ok = caller_or_reply(c, r, 0) == 0;
+		int ok = caller_or_reply(c, r) == 0;
 		PQclear(r);
 		if (!ok)
 			return;
@@ -182,11 +182,11 @@ static void reply_not_committed(struct ctx *c)
 	http_header(c->res, "Retry-After", retry);
 }
 
-PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
-                             const char **unique)
+PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *params, int nparams,
+                        const char **unique)
 {
 	PGresult *r = NULL;
-	switch (db_request_run(&c->db, id, params, &r, unique)) {
+	switch (db_request_run(&c->db, id, params, nparams, &r, unique)) {
 	case DB_OK:
 		/* The idempotency reservation is bookkeeping: released again on a 5xx. */
 		if (!statements[id].read_only && id != STMT_IDEM_BEGIN)
@@ -224,11 +224,6 @@ PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *
 	return NULL;
 }
 
-PGresult *db_or_reply(struct ctx *c, enum stmt_id id, const char *const *params)
-{
-	return db_or_reply_unique(c, id, params, NULL);
-}
-
 void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v)
 {
 	memset(v, 0, sizeof *v * (size_t)n);
@@ -253,78 +248,104 @@ void reply_json(struct ctx *c, int status)
 
 /* ==== Objects ==== */
 
-static void put_time(struct buf *b, PGresult *r, int row, int col)
+void json_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
 {
+	int null = PQgetisnull(r, row, col);
+	const char *v = PQgetvalue(r, row, col);
 	char t[TIME_TEXT_MAX];
-	if (PQgetisnull(r, row, col) || time_from_pg(PQgetvalue(r, row, col), t) != 0)
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, t);
+	switch (type) {
+	case COL_HIDDEN:
+		break;
+	case COL_INT_NULL:
+	case COL_JSON_NULL:
+		if (null) {
+			buf_append(b, "null", 4);
+			break;
+		}
+		/* fall through */
+	case COL_INT:
+	case COL_JSON:
+		buf_append(b, v, (size_t)PQgetlength(r, row, col));
+		break;
+	case COL_TEXT:
+		if (null)
+			buf_append(b, "null", 4);
+		else
+			buf_json_str(b, v, (size_t)PQgetlength(r, row, col));
+		break;
+	case COL_BOOL:
+		buf_puts(b, v[0] == 't' ? "true" : "false");
+		break;
+	case COL_TIME:
+		if (null || time_from_pg(v, t) != 0)
+			buf_append(b, "null", 4);
+		else
+			buf_json_cstr(b, t);
+		break;
+	case COL_IS_DONE:
+		buf_puts(b, strcmp(v, STATUS_COMPLETED) == 0 ? "true" : "false");
+		break;
+	case COL_IS_SET:
+		buf_puts(b, null ? "false" : "true");
+		break;
+	}
 }
 
-static void put_text(struct buf *b, PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		buf_puts(b, "null");
-	else
-		buf_json_str(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-}
+/* A layout's JSON fields in its order (include/rows.h): each key is stored with its
+   leading comma and written with one copy. */
+struct row_field {
+	const char *key; /* ,"key": */
+	unsigned char len;
+	unsigned char type; /* enum col_json */
+	unsigned char col;  /* the column's position in the layout */
+};
+#define ROW_FIELD_(a, name, sql, key, type) {",\"" key "\":", sizeof(",\"" key "\":") - 1, type, name},
+#define ROW_VFIELD_(a, name, key, type) ROW_FIELD_(a, name, , key, type)
+#define ROW_FIELDS(ROW) ROW(ROW_FIELD_, ROW_FIELD_, ROW_VFIELD_, )
+#define ROW_FIELDS_COUNT(f) (sizeof(f) / sizeof((f)[0]))
 
-static void put_bool(struct buf *b, PGresult *r, int row, int col)
+static const struct row_field user_fields[] = {ROW_FIELDS(USER_ROW)};
+static const struct row_field task_fields[] = {ROW_FIELDS(TASK_ROW)};
+static const struct row_field api_key_fields[] = {ROW_FIELDS(API_KEY_ROW)};
+static const struct row_field notif_fields[] = {ROW_FIELDS(NOTIF_ROW)};
+
+/* The object's opening brace and fields, the row's first column at col (not closed). */
+static void put_fields(struct buf *b, PGresult *r, int row, int col, const struct row_field *f,
+                       size_t n)
 {
-	buf_puts(b, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
+	int first = 1;
+	for (size_t i = 0; i < n; i++, f++) {
+		if (f->type == COL_HIDDEN)
+			continue;
+		buf_append(b, f->key, f->len);
+		if (first) /* the first key's comma is the object's brace */
+			b->data[b->len - f->len] = '{';
+		first = 0;
+		json_col(b, r, row, col + f->col, f->type);
+	}
 }
 
 void json_user(struct buf *b, PGresult *r, int row, int col)
 {
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"email\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"username\":");
-	put_text(b, r, row, col + 2);
-	buf_puts(b, ",\"full_name\":");
-	put_text(b, r, row, col + 3);
-	buf_puts(b, ",\"role\":");
-	put_text(b, r, row, col + 4);
-	buf_puts(b, ",\"is_active\":");
-	put_bool(b, r, row, col + 5);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 6);
-	buf_puts(b, ",\"updated_at\":");
-	put_time(b, r, row, col + 7);
+	put_fields(b, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
 	buf_putc(b, '}');
 }
 
 void json_task(struct buf *b, PGresult *r, int row, int col)
 {
-	const char *status = PQgetvalue(r, row, col + 3);
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"title\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"description\":");
-	put_text(b, r, row, col + 2);
-	buf_cat(b, ",\"status\":\"", status, "\",\"priority\":", NULL);
-	put_text(b, r, row, col + 4);
-	buf_puts(b, ",\"due_date\":");
-	put_time(b, r, row, col + 5);
-	buf_cat(b, ",\"is_completed\":", strcmp(status, STATUS_COMPLETED) == 0 ? "true" : "false",
-	        ",\"owner_id\":", PQgetvalue(r, row, col + 6), ",\"created_at\":", NULL);
-	put_time(b, r, row, col + 7);
-	buf_puts(b, ",\"updated_at\":");
-	put_time(b, r, row, col + 8);
+	put_fields(b, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
+	buf_putc(b, '}');
+}
+
+void json_notification(struct buf *b, PGresult *r, int row, int col)
+{
+	put_fields(b, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
 	buf_putc(b, '}');
 }
 
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key)
 {
-	buf_printf(b, "{\"id\":%s,\"name\":", PQgetvalue(r, row, col));
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"prefix\":");
-	put_text(b, r, row, col + 2);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 3);
-	buf_puts(b, ",\"last_used_at\":");
-	put_time(b, r, row, col + 4);
-	buf_puts(b, ",\"expires_at\":");
-	put_time(b, r, row, col + 5);
+	put_fields(b, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
 	if (key) {
 		buf_puts(b, ",\"key\":");
 		buf_json_cstr(b, key);
