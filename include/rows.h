@@ -25,6 +25,7 @@ enum col_json {
 	COL_INT,       /* a number, never NULL */
 	COL_INT_NULL,  /* a number, or null */
 	COL_TEXT,      /* a string (escaped), or null */
+	COL_WORD,      /* a word of a list (include/words.h; the schema allows no other): quoted */
 	COL_BOOL,      /* true/false from PostgreSQL's t/f */
 	COL_TIME,      /* a timestamptz as RFC 3339 UTC, or null */
 	COL_JSON,      /* JSON text as it is, never NULL */
@@ -76,8 +77,8 @@ enum caller_col { ROW_ENUM(CALLER_ROW, 0) CALLER_NCOLS };
 	F(a, TASK_ID,          a ".id",          "id",           COL_INT)    \
 	X(a, TASK_TITLE,       a ".title",       "title",        COL_TEXT)   \
 	X(a, TASK_DESCRIPTION, a ".description", "description",  COL_TEXT)   \
-	X(a, TASK_STATUS,      a ".status",      "status",       COL_TEXT)   \
-	X(a, TASK_PRIORITY,    a ".priority",    "priority",     COL_TEXT)   \
+	X(a, TASK_STATUS,      a ".status",      "status",       COL_WORD)   \
+	X(a, TASK_PRIORITY,    a ".priority",    "priority",     COL_WORD)   \
 	X(a, TASK_DUE_DATE,    a ".due_date",    "due_date",     COL_TIME)   \
 	V(a, TASK_STATUS,                        "is_completed", COL_IS_DONE) \
 	X(a, TASK_OWNER_ID,    a ".owner_id",    "owner_id",     COL_INT)    \

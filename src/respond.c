@@ -248,47 +248,64 @@ void reply_json(struct ctx *c, int status)
 
 /* ==== Objects ==== */
 
-void json_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
+/* json_col, inlined into the row writers' loop. */
+static inline void put_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
 {
-	int null = PQgetisnull(r, row, col);
-	const char *v = PQgetvalue(r, row, col);
 	char t[TIME_TEXT_MAX];
+	/* Each type asks libpq only what it needs: this runs for every field of every row. */
 	switch (type) {
 	case COL_HIDDEN:
+		return;
+	case COL_BOOL:
+		buf_puts(b, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
+		return;
+	case COL_IS_DONE:
+		buf_puts(b, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0 ? "true" : "false");
+		return;
+	case COL_IS_SET:
+		buf_puts(b, PQgetisnull(r, row, col) ? "false" : "true");
+		return;
+	case COL_INT:
+	case COL_JSON:
+		buf_append(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+		return;
+	default:
 		break;
-	case COL_INT_NULL:
-	case COL_JSON_NULL:
-		if (null) {
-			buf_append(b, "null", 4);
+	}
+	if (PQgetisnull(r, row, col)) {
+		buf_append(b, "null", 4);
+		return;
+	}
+	const char *v = PQgetvalue(r, row, col);
+	size_t n = (size_t)PQgetlength(r, row, col);
+	switch (type) {
+	case COL_WORD:
+		if (n + 2 <= sizeof t) { /* a word needs no escaping: quoted in one copy */
+			t[0] = '"';
+			memcpy(t + 1, v, n);
+			t[n + 1] = '"';
+			buf_append(b, t, n + 2);
 			break;
 		}
 		/* fall through */
-	case COL_INT:
-	case COL_JSON:
-		buf_append(b, v, (size_t)PQgetlength(r, row, col));
-		break;
 	case COL_TEXT:
-		if (null)
-			buf_append(b, "null", 4);
-		else
-			buf_json_str(b, v, (size_t)PQgetlength(r, row, col));
-		break;
-	case COL_BOOL:
-		buf_puts(b, v[0] == 't' ? "true" : "false");
+		buf_json_str(b, v, n);
 		break;
 	case COL_TIME:
-		if (null || time_from_pg(v, t) != 0)
+		if (time_from_pg(v, t) != 0)
 			buf_append(b, "null", 4);
 		else
 			buf_json_cstr(b, t);
 		break;
-	case COL_IS_DONE:
-		buf_puts(b, strcmp(v, STATUS_COMPLETED) == 0 ? "true" : "false");
-		break;
-	case COL_IS_SET:
-		buf_puts(b, null ? "false" : "true");
+	default: /* COL_INT_NULL, COL_JSON_NULL */
+		buf_append(b, v, n);
 		break;
 	}
+}
+
+void json_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
+{
+	put_col(b, r, row, col, type);
 }
 
 /* A layout's JSON fields in its order (include/rows.h): each key is stored with its
@@ -321,7 +338,7 @@ static void put_fields(struct buf *b, PGresult *r, int row, int col, const struc
 		if (first) /* the first key's comma is the object's brace */
 			b->data[b->len - f->len] = '{';
 		first = 0;
-		json_col(b, r, row, col + f->col, f->type);
+		put_col(b, r, row, col + f->col, f->type);
 	}
 }
 
