@@ -9,6 +9,7 @@
 #include "db.h"
 #include "http.h"
 #include "jsonv.h"
+#include "jsonw.h"
 #include "problems.h"
 #include "router.h"
 #include "rows.h"
@@ -156,8 +157,8 @@ int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct fi
 void json_user(struct buf *b, PGresult *r, int row, int col);
 void json_task(struct buf *b, PGresult *r, int row, int col);
 void json_notification(struct buf *b, PGresult *r, int row, int col);
-/* One column's value as JSON, written as its type says (enum col_json). */
-void json_col(struct buf *b, PGresult *r, int row, int col, enum col_json type);
+/* One column's value as member key of w's open container, written as its type says. */
+void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, enum col_json type);
 /* An API key's public fields; with key (only right after creation) also the secret. */
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */

@@ -142,38 +142,38 @@ void report_generate(struct ctx *c)
 /* The report of a report_get row. */
 static void json_report(struct ctx *c, PGresult *r)
 {
-	struct buf *b = &c->res->body;
+	const int col = CALLER_NCOLS;
 	const char *id = REPORT(r, REPORT_ID), *kind = REPORT(r, REPORT_KIND);
 	const char *status = REPORT(r, REPORT_STATUS);
-	buf_cat(b, "{\"id\":", id, ",\"kind\":\"", kind, "\",\"status\":\"", status,
-	        "\",\"filters\":", REPORT(r, REPORT_FILTERS), ",\"progress\":{\"rows_done\":",
-	        REPORT(r, REPORT_ROWS_DONE), ",\"rows_total\":",
-	        REPORT_NULL(r, REPORT_ROWS_TOTAL) ? "null" : REPORT(r, REPORT_ROWS_TOTAL), NULL);
-	buf_cat(b, ",\"percent\":", NULL);
-	long long done = atoll(REPORT(r, REPORT_ROWS_DONE)), total = atoll(REPORT(r, REPORT_ROWS_TOTAL));
-	if (strcmp(status, "done") == 0)
-		buf_puts(b, "100");
-	else if (REPORT_NULL(r, REPORT_ROWS_TOTAL) || total == 0)
-		buf_puts(b, "0");
-	else
-		buf_put_int(b, done * 100 / total);
-	buf_puts(b, "},\"summary\":");
-	json_col(b, r, 0, CALLER_NCOLS + REPORT_SUMMARY, COL_JSON_NULL);
-	buf_puts(b, ",\"download_url\":");
-	if (strcmp(status, "done") == 0 && strcmp(kind, "tasks_csv") == 0) {
-		buf_cat(b, "\"/api/v1/reports/", id, "/download\",\"bytes\":", REPORT(r, REPORT_BYTES), NULL);
+	int done = strcmp(status, "done") == 0;
+	struct jsonw w;
+	jsonw_start(&w, &c->res->body);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "id", r, 0, col + REPORT_ID, COL_INT);
+	json_col(&w, "kind", r, 0, col + REPORT_KIND, COL_TEXT);
+	json_col(&w, "status", r, 0, col + REPORT_STATUS, COL_TEXT);
+	json_col(&w, "filters", r, 0, col + REPORT_FILTERS, COL_JSON);
+	jsonw_obj_open(&w, "progress");
+	json_col(&w, "rows_done", r, 0, col + REPORT_ROWS_DONE, COL_INT);
+	json_col(&w, "rows_total", r, 0, col + REPORT_ROWS_TOTAL, COL_INT_NULL);
+	long long rows = atoll(REPORT(r, REPORT_ROWS_DONE)), total = atoll(REPORT(r, REPORT_ROWS_TOTAL));
+	int unknown = REPORT_NULL(r, REPORT_ROWS_TOTAL) || total == 0;
+	jsonw_int(&w, "percent", done ? 100 : unknown ? 0 : rows * 100 / total);
+	jsonw_obj_close(&w);
+	json_col(&w, "summary", r, 0, col + REPORT_SUMMARY, COL_JSON_NULL);
+	if (done && strcmp(kind, "tasks_csv") == 0) {
+		char url[64];
+		snprintf(url, sizeof url, "/api/v1/reports/%s/download", id);
+		jsonw_cstr(&w, "download_url", url);
+		json_col(&w, "bytes", r, 0, col + REPORT_BYTES, COL_INT);
 	} else {
-		buf_puts(b, "null");
+		jsonw_null(&w, "download_url");
 	}
-	buf_puts(b, ",\"error\":");
-	json_col(b, r, 0, CALLER_NCOLS + REPORT_ERROR, COL_TEXT);
-	buf_puts(b, ",\"created_at\":");
-	json_col(b, r, 0, CALLER_NCOLS + REPORT_CREATED_AT, COL_TIME);
-	buf_puts(b, ",\"finished_at\":");
-	json_col(b, r, 0, CALLER_NCOLS + REPORT_FINISHED_AT, COL_TIME);
-	buf_puts(b, ",\"expires_at\":");
-	json_col(b, r, 0, CALLER_NCOLS + REPORT_EXPIRES_AT, COL_TIME);
-	buf_putc(b, '}');
+	json_col(&w, "error", r, 0, col + REPORT_ERROR, COL_TEXT);
+	json_col(&w, "created_at", r, 0, col + REPORT_CREATED_AT, COL_TIME);
+	json_col(&w, "finished_at", r, 0, col + REPORT_FINISHED_AT, COL_TIME);
+	json_col(&w, "expires_at", r, 0, col + REPORT_EXPIRES_AT, COL_TIME);
+	jsonw_obj_close(&w);
 }
 
 /* Runs report_get for path id; NULL after answering (also 404 when not the caller's). */

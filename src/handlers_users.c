@@ -243,19 +243,18 @@ static const struct field_spec notification_fields[N_COUNT] = {
 static void json_prefs(struct buf *b, PGresult *r)
 {
 	const int col = CALLER_NCOLS;
-	buf_puts(b, "{\"default_page_size\":");
-	json_col(b, r, 0, col + PREFS_PAGE_SIZE, COL_INT);
-	buf_puts(b, ",\"default_sort\":");
-	json_col(b, r, 0, col + PREFS_SORT, COL_TEXT);
-	buf_puts(b, ",\"timezone\":");
-	json_col(b, r, 0, col + PREFS_TIMEZONE, COL_TEXT);
-	buf_puts(b, ",\"notifications\":{\"task_created\":");
-	json_col(b, r, 0, col + PREFS_TASK_CREATED, COL_BOOL);
-	buf_puts(b, ",\"task_completed\":");
-	json_col(b, r, 0, col + PREFS_TASK_COMPLETED, COL_BOOL);
-	buf_puts(b, ",\"due_soon\":");
-	json_col(b, r, 0, col + PREFS_DUE_SOON, COL_BOOL);
-	buf_puts(b, "}}");
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "default_page_size", r, 0, col + PREFS_PAGE_SIZE, COL_INT);
+	json_col(&w, "default_sort", r, 0, col + PREFS_SORT, COL_TEXT);
+	json_col(&w, "timezone", r, 0, col + PREFS_TIMEZONE, COL_TEXT);
+	jsonw_obj_open(&w, "notifications");
+	json_col(&w, "task_created", r, 0, col + PREFS_TASK_CREATED, COL_BOOL);
+	json_col(&w, "task_completed", r, 0, col + PREFS_TASK_COMPLETED, COL_BOOL);
+	json_col(&w, "due_soon", r, 0, col + PREFS_DUE_SOON, COL_BOOL);
+	jsonw_obj_close(&w);
+	jsonw_obj_close(&w);
 }
 
 void user_prefs_get(struct ctx *c)

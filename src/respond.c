@@ -249,7 +249,8 @@ void reply_json(struct ctx *c, int status)
 /* ==== Objects ==== */
 
 /* json_col, inlined into the row writers' loop. */
-static inline void put_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
+static inline void put_col(struct jsonw *w, const char *key, PGresult *r, int row, int col,
+                           enum col_json type)
 {
 	char t[TIME_TEXT_MAX];
 	/* Each type asks libpq only what it needs: this runs for every field of every row. */
@@ -257,23 +258,23 @@ static inline void put_col(struct buf *b, PGresult *r, int row, int col, enum co
 	case COL_HIDDEN:
 		return;
 	case COL_BOOL:
-		buf_puts(b, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
+		jsonw_bool(w, key, PQgetvalue(r, row, col)[0] == 't');
 		return;
 	case COL_IS_DONE:
-		buf_puts(b, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0 ? "true" : "false");
+		jsonw_bool(w, key, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0);
 		return;
 	case COL_IS_SET:
-		buf_puts(b, PQgetisnull(r, row, col) ? "false" : "true");
+		jsonw_bool(w, key, !PQgetisnull(r, row, col));
 		return;
 	case COL_INT:
 	case COL_JSON:
-		buf_append(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+		jsonw_raw(w, key, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 		return;
 	default:
 		break;
 	}
 	if (PQgetisnull(r, row, col)) {
-		buf_append(b, "null", 4);
+		jsonw_null(w, key);
 		return;
 	}
 	const char *v = PQgetvalue(r, row, col);
@@ -284,40 +285,35 @@ static inline void put_col(struct buf *b, PGresult *r, int row, int col, enum co
 			t[0] = '"';
 			memcpy(t + 1, v, n);
 			t[n + 1] = '"';
-			buf_append(b, t, n + 2);
+			jsonw_raw(w, key, t, n + 2);
 			break;
 		}
 		/* fall through */
 	case COL_TEXT:
-		buf_json_str(b, v, n);
+		jsonw_str(w, key, v, n);
 		break;
 	case COL_TIME:
-		if (time_from_pg(v, t) != 0)
-			buf_append(b, "null", 4);
-		else
-			buf_json_cstr(b, t);
+		jsonw_cstr(w, key, time_from_pg(v, t) == 0 ? t : NULL);
 		break;
 	default: /* COL_INT_NULL, COL_JSON_NULL */
-		buf_append(b, v, n);
+		jsonw_raw(w, key, v, n);
 		break;
 	}
 }
 
-void json_col(struct buf *b, PGresult *r, int row, int col, enum col_json type)
+void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, enum col_json type)
 {
-	put_col(b, r, row, col, type);
+	put_col(w, key, r, row, col, type);
 }
 
-/* A layout's JSON fields in its order (include/rows.h): each key is stored with its
-   leading comma and written with one copy. */
+/* A layout's JSON fields in its order (include/rows.h). */
 struct row_field {
-	const char *key; /* ,"key": */
-	unsigned char len;
+	struct jsonw_key key;
 	unsigned char type; /* enum col_json */
 	unsigned char col;  /* the column's position in the layout */
 };
-#define ROW_FIELD_(a, name, sql, key, type) {",\"" key "\":", sizeof(",\"" key "\":") - 1, type, name},
-#define ROW_VFIELD_(a, name, key, type) ROW_FIELD_(a, name, , key, type)
+#define ROW_FIELD_(a, name, sql, key, type) {JSONW_KEY(key), type, name},
+#define ROW_VFIELD_(a, name, key, type) {JSONW_KEY(key), type, name},
 #define ROW_FIELDS(ROW) ROW(ROW_FIELD_, ROW_FIELD_, ROW_VFIELD_, )
 #define ROW_FIELDS_COUNT(f) (sizeof(f) / sizeof((f)[0]))
 
@@ -326,46 +322,52 @@ static const struct row_field task_fields[] = {ROW_FIELDS(TASK_ROW)};
 static const struct row_field api_key_fields[] = {ROW_FIELDS(API_KEY_ROW)};
 static const struct row_field notif_fields[] = {ROW_FIELDS(NOTIF_ROW)};
 
-/* The object's opening brace and fields, the row's first column at col (not closed). */
-static void put_fields(struct buf *b, PGresult *r, int row, int col, const struct row_field *f,
+/* The layout's fields of row (its first column at col), as members of w's open object. */
+static void put_fields(struct jsonw *w, PGresult *r, int row, int col, const struct row_field *f,
                        size_t n)
 {
-	int first = 1;
 	for (size_t i = 0; i < n; i++, f++) {
 		if (f->type == COL_HIDDEN)
 			continue;
-		buf_append(b, f->key, f->len);
-		if (first) /* the first key's comma is the object's brace */
-			b->data[b->len - f->len] = '{';
-		first = 0;
-		put_col(b, r, row, col + f->col, f->type);
+		jsonw_key(w, &f->key);
+		put_col(w, NULL, r, row, col + f->col, f->type);
 	}
 }
 
 void json_user(struct buf *b, PGresult *r, int row, int col)
 {
-	put_fields(b, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
+	jsonw_obj_close(&w);
 }
 
 void json_task(struct buf *b, PGresult *r, int row, int col)
 {
-	put_fields(b, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
+	jsonw_obj_close(&w);
 }
 
 void json_notification(struct buf *b, PGresult *r, int row, int col)
 {
-	put_fields(b, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
+	jsonw_obj_close(&w);
 }
 
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key)
 {
-	put_fields(b, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
-	if (key) {
-		buf_puts(b, ",\"key\":");
-		buf_json_cstr(b, key);
-	}
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
+	if (key)
+		jsonw_cstr(&w, "key", key);
+	jsonw_obj_close(&w);
 }
