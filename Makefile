@@ -1,5 +1,6 @@
 # Task Management API: FastCGI application in C.
-# `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan.
+# `make` builds build/taskapi; `make asan` builds build/asan/taskapi with ASan+UBSan (and
+# TASKAPI_DEBUG: a misused statement, see HACKING.md, aborts instead of answering 500).
 # `make run` / `make stop` start and stop the whole local service; `make test` runs every test.
 # `make fuzz FUZZ_SECONDS=N` runs each libFuzzer target (tests/fuzz/) for N seconds.
 # `make install PREFIX=/usr DESTDIR=...` and `make deb`: see dist/install.mk.
@@ -70,7 +71,7 @@ fuzz: deps
 
 asan:
 	$(MAKE) OUT=build/asan OPT="-O1 -g" \
-	        SAN_FLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	        SAN_FLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -DTASKAPI_DEBUG" \
 	        build/asan/taskapi
 
 deps:

@@ -12,6 +12,9 @@ struct buf {
 };
 
 void buf_append(struct buf *b, const char *s, size_t n);
+/* Makes room for n more bytes (and the NUL) after data[len]: a writer may then store them
+   directly, keeping len and the terminating NUL right. */
+void buf_reserve(struct buf *b, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

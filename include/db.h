@@ -76,6 +76,28 @@ struct statement {
 };
 
 extern const struct statement statements[STMT_COUNT];
+/* The columns of each statement's result, from its layout (include/rows.h): a result with
+   another count is refused (logged, DB_ERROR) before a handler reads it. 0: not checked. */
+extern const int statement_columns[STMT_COUNT];
+
+/*
+ * 0 when every statement's SQL uses exactly $1..$nparams (each at least once), else -1
+ * with each wrong one logged. Run at start by every process that serves requests.
+ */
+int db_statements_check(void);
+/* 0 when sql uses exactly the parameters $1..$nparams, each at least once. */
+int db_sql_params_ok(const char *sql, int nparams);
+
+/*
+ * The number of elements of the array params, for the calls below: each checks it against
+ * the statement's nparams (a mismatch is refused: logged, DB_ERROR). A pointer instead of
+ * an array does not compile (a negative array size); a statement without parameters is
+ * run with db_run_n(id, NULL, 0, ...).
+ */
+#define DB_NPARAMS(params)                                                                              \
+	((int)(sizeof(params) / sizeof((params)[0])) +                                                      \
+	 0 * (int)sizeof(                                                                                   \
+			 char[1 - 2 * __builtin_types_compatible_p(__typeof__(params), __typeof__(&(params)[0]))]))
 
 enum db_status {
 	DB_OK,
@@ -94,8 +116,9 @@ enum db_status db_connect(void);
  * Runs a prepared statement. On DB_OK *res holds the result (caller clears it);
  * on DB_UNIQUE *constraint names the violated constraint (static until the next call).
  */
-enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
-                      const char **constraint);
+enum db_status db_run_n(enum stmt_id id, const char *const *params, int nparams, PGresult **res,
+                        const char **constraint);
+#define db_run(id, params, res, constraint) db_run_n(id, params, DB_NPARAMS(params), res, constraint)
 void db_close(void);
 /*
  * The current request's deadline: no statement is started after deadline_ms (monotonic
@@ -124,7 +147,7 @@ struct db_request {
  * when a replica is configured.
  */
 enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
-                              PGresult **res, const char **constraint);
+                              int nparams, PGresult **res, const char **constraint);
 /* Whether READ_DATABASE_URL is set: writes then return a consistency token. */
 int db_replica_configured(void);
 /* "primary", "replica", "primary+replica" or NULL, for the log. */
@@ -143,7 +166,8 @@ void db_replica_close(void);
  * that the plan is the one the workers use), then prints EXPLAIN (ANALYZE, BUFFERS) of
  * one more run to stdout. Returns 0, or -1 with the error on stderr.
  */
-int db_explain(enum stmt_id id, const char *const *params, int warmup);
+int db_explain_n(enum stmt_id id, const char *const *params, int nparams, int warmup);
+#define db_explain(id, params, warmup) db_explain_n(id, params, DB_NPARAMS(params), warmup)
 
 /* `taskapi migrate`: applies dir/NNN_*.sql in order, each once, recorded in schema_migrations. */
 int db_migrate(const char *conninfo, const char *dir);

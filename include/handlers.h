@@ -9,6 +9,7 @@
 #include "db.h"
 #include "http.h"
 #include "jsonv.h"
+#include "jsonw.h"
 #include "problems.h"
 #include "router.h"
 #include "rows.h"
@@ -134,10 +135,10 @@ void idempotency_end(struct ctx *c);
 int auth_token_or_reply(struct ctx *c);
 /* As auth_token_or_reply, but an API key is refused (403): for session-only routes. */
 int session_token_or_reply(struct ctx *c);
-/* Checks the caller columns (id, role, is_active) at col of row 0; 401/403 otherwise. */
-int caller_or_reply(struct ctx *c, PGresult *r, int col);
+/* Checks the caller columns (CALLER_ROW, include/rows.h) of row 0; 401/403 otherwise. */
+int caller_or_reply(struct ctx *c, PGresult *r);
 /* As caller_or_reply, and 403 unless the caller is an admin. */
-int admin_or_reply(struct ctx *c, PGresult *r, int col);
+int admin_or_reply(struct ctx *c, PGresult *r);
 /* Parses the route's path parameter idx as a positive id; adds a problem otherwise. */
 int path_id(struct ctx *c, int idx, long long *out);
 /* Integer query parameter within [min, max], default when absent; adds a problem otherwise. */
@@ -146,19 +147,25 @@ long long query_int(struct ctx *c, const char *name, long long def, long long mi
 const char *field_given(const struct field_value *v);
 /* Answers 422 with c->problems (after the caller check FastAPI would have done first). */
 void reply_problems(struct ctx *c);
-/* Runs a statement; answers 503/500 on failure and returns NULL. */
-PGresult *db_or_reply(struct ctx *c, enum stmt_id id, const char *const *params);
+/* Runs a statement with the array params (DB_NPARAMS, include/db.h); answers 503/500 on
+   failure and returns NULL. */
+#define db_or_reply(c, id, params) db_or_reply_n(c, id, params, DB_NPARAMS(params), NULL)
 /* Runs a statement that may violate a unique constraint; *unique gets its name. */
-PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
-                             const char **unique);
+#define db_or_reply_unique(c, id, params, unique) \
+	db_or_reply_n(c, id, params, DB_NPARAMS(params), unique)
+PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *params, int nparams,
+                        const char **unique);
 /* Parses the body against spec, adding problems to c->problems (no answer). */
 void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v);
 /* Parses the body against spec; answers 422 (with every problem) and returns -1 on failure. */
 int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v);
 
-/* JSON objects written from a result row, starting at column col. */
+/* JSON objects written from a result row whose layout (include/rows.h) starts at column col. */
 void json_user(struct buf *b, PGresult *r, int row, int col);
 void json_task(struct buf *b, PGresult *r, int row, int col);
+void json_notification(struct buf *b, PGresult *r, int row, int col);
+/* One column's value as member key of w's open container, written as its type says. */
+void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, enum col_json type);
 /* An API key's public fields; with key (only right after creation) also the secret. */
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */

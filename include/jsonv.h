@@ -28,6 +28,8 @@ enum field_type {
 struct field_value;
 typedef void (*field_check_fn)(const struct field_value *v, const char *field, struct problems *p);
 
+/* A table is indexed by the handler's field enum and sized by its count; an entry left
+   empty (name NULL) is a field this table does not take: never read, its value absent. */
 struct field_spec {
 	const char *name;
 	enum field_type type;

@@ -25,6 +25,11 @@ static void buf_grow(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
+void buf_reserve(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+}
+
 void buf_append(struct buf *b, const char *s, size_t n)
 {
 	buf_grow(b, n);
@@ -109,8 +114,9 @@ void buf_json_str(struct buf *b, const char *s, size_t n)
 		buf_append(b, "null", 4);
 		return;
 	}
+	/* Room for the common case (nothing to escape), filled without further checks. */
 	buf_grow(b, n + 2);
-	buf_putc(b, '"');
+	b->data[b->len++] = '"';
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
@@ -120,8 +126,12 @@ void buf_json_str(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 		json_escape_byte(b, ch);
 	}
-	buf_append(b, s + start, n - start);
-	buf_putc(b, '"');
+	if (start > 0) /* escapes used some of the room */
+		buf_grow(b, n - start + 1);
+	memcpy(b->data + b->len, s + start, n - start);
+	b->len += n - start;
+	b->data[b->len++] = '"';
+	b->data[b->len] = '\0';
 }
 
 void buf_json_text(struct buf *b, const char *s, size_t n)

@@ -298,6 +298,69 @@ static enum db_status classify(struct link *l, PGresult *r, const char *name)
 	return DB_ERROR;
 }
 
+/* ==== The statements' shapes: parameters in, columns out ==== */
+
+int db_sql_params_ok(const char *sql, int nparams)
+{
+	unsigned long long seen = 0;
+	int highest = 0;
+	for (const char *p = strchr(sql, '$'); p; p = strchr(p + 1, '$')) {
+		int n = 0;
+		for (const char *d = p + 1; *d >= '0' && *d <= '9' && n < 1000; d++)
+			n = n * 10 + (*d - '0');
+		if (n > highest)
+			highest = n;
+		if (n >= 1 && n <= 64)
+			seen |= 1ULL << (n - 1);
+	}
+	unsigned long long all = nparams >= 64 ? ~0ULL : (1ULL << nparams) - 1;
+	return highest == nparams && nparams <= 64 && seen == all ? 0 : -1;
+}
+
+int db_statements_check(void)
+{
+	int bad = 0;
+	for (int i = 0; i < STMT_COUNT; i++) {
+		if (db_sql_params_ok(statements[i].sql, statements[i].nparams) != 0) {
+			log_error(NULL, "db: statement %s does not use exactly $1..$%d (its nparams)",
+			          statements[i].name, statements[i].nparams);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* A programming error, not the client's: refused (500), and fatal in a debug build. */
+static enum db_status misuse(void)
+{
+#ifdef TASKAPI_DEBUG
+	abort();
+#endif
+	return DB_ERROR;
+}
+
+/* A call must pass the statement's nparams parameters (libpq reads that many). */
+static int params_ok(const struct statement *s, int nparams)
+{
+	if (nparams == s->nparams)
+		return 1;
+	log_error(NULL, "db: %s called with %d parameters, the statement has %d", s->name, nparams,
+	          s->nparams);
+	return 0;
+}
+
+/* A result must have the columns its layout declares (include/rows.h): the handler reads
+   them by position. */
+static int columns_ok(enum stmt_id id, PGresult *r)
+{
+	int want = statement_columns[id];
+	if (want == 0 || PQnfields(r) == want)
+		return 1;
+	log_error(NULL, "db: %s returned %d columns, its layout has %d", statements[id].name,
+	          PQnfields(r), want);
+	return 0;
+}
+
 static enum db_status run_on(struct link *l, enum stmt_id id, const char *const *params,
                              PGresult **res, const char **constraint)
 {
@@ -310,6 +373,10 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 		PGresult *r = PQexecPrepared(l->conn, s->name, s->nparams, params, NULL, NULL, 0);
 		metrics_db_query(id, clock_seconds_since(&start));
 		st = classify(l, r, s->name);
+		if (st == DB_OK && !columns_ok(id, r)) {
+			PQclear(r);
+			return misuse();
+		}
 		if (st == DB_OK) {
 			*res = r;
 			return DB_OK;
@@ -330,9 +397,11 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 	}
 }
 
-enum db_status db_run(enum stmt_id id, const char *const *params, PGresult **res,
-                      const char **constraint)
+enum db_status db_run_n(enum stmt_id id, const char *const *params, int nparams, PGresult **res,
+                        const char **constraint)
 {
+	if (!params_ok(&statements[id], nparams))
+		return misuse();
 	return run_on(&primary, id, params, res, constraint);
 }
 
@@ -403,6 +472,8 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
 		link_lost(&primary, 1);
 		st = DB_UNKNOWN;
 	}
+	if (st == DB_OK && !columns_ok(id, work))
+		st = misuse(); /* committed, but not readable: 500 */
 	if (st == DB_OK) {
 		*res = work;
 		if (PQresultStatus(pos) != PGRES_TUPLES_OK || PQntuples(pos) != 1 ||
@@ -506,9 +577,11 @@ static int replica_stands_in(uint64_t min_lsn)
 }
 
 enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
-                              PGresult **res, const char **constraint)
+                              int nparams, PGresult **res, const char **constraint)
 {
 	const struct statement *s = &statements[id];
+	if (!params_ok(s, nparams))
+		return misuse();
 	if (q->reads_may_use_replica && s->read_only && replica_fits(q->min_lsn)) {
 		if (run_on(&replica, id, params, res, constraint) == DB_OK) {
 			q->used |= DB_USED_REPLICA;
@@ -557,12 +630,12 @@ void db_replica_close(void)
 	replica.conn = NULL;
 }
 
-int db_explain(enum stmt_id id, const char *const *params, int warmup)
+int db_explain_n(enum stmt_id id, const char *const *params, int nparams, int warmup)
 {
 	const struct statement *s = &statements[id];
 	PGresult *r = NULL;
 	for (int i = 0; i < warmup; i++) {
-		if (db_run(id, params, &r, NULL) != DB_OK) {
+		if (db_run_n(id, params, nparams, &r, NULL) != DB_OK) {
 			fprintf(stderr, "explain: %s failed (see the log)\n", s->name);
 			return -1;
 		}

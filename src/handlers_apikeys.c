@@ -56,8 +56,8 @@ void api_key_create(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_API_KEY_CREATE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		json_api_key(&c->res->body, r, 0, 3, key);
+	if (caller_or_reply(c, r) == 0) {
+		json_api_key(&c->res->body, r, 0, CALLER_NCOLS, key);
 		http_header(c->res, "Cache-Control", "no-store");
 		reply_json(c, 201);
 	}
@@ -72,15 +72,15 @@ void api_key_list(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_API_KEY_LIST, (const char *const[]){c->caller});
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
+	if (caller_or_reply(c, r) == 0) {
 		struct buf *b = &c->res->body;
 		buf_putc(b, '[');
 		for (int i = 0, n = PQntuples(r), written = 0; i < n; i++) {
-			if (PQgetisnull(r, i, 3))
+			if (PQgetisnull(r, i, CALLER_NCOLS + API_KEY_ID))
 				continue;
 			if (written++)
 				buf_putc(b, ',');
-			json_api_key(b, r, i, 3, NULL);
+			json_api_key(b, r, i, CALLER_NCOLS, NULL);
 		}
 		buf_putc(b, ']');
 		http_header(c->res, "Cache-Control", "no-store");
@@ -104,8 +104,8 @@ void api_key_delete(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_API_KEY_DELETE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetvalue(r, 0, 3)[0] == '0')
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetvalue(r, 0, CHANGED_COUNT)[0] == '0')
 			http_error(c->res, 404, "API key not found");
 		else
 			http_no_content(c->res);

@@ -49,7 +49,7 @@ void auth_create_user(struct ctx *c, const char *role)
 			http_error(c->res, 400, user_conflict_message(unique));
 		return;
 	}
-	json_user(&c->res->body, r, 0, 0);
+	json_user(&c->res->body, r, 0, FIRST_COL);
 	PQclear(r);
 	reply_json(c, 201);
 }
@@ -95,7 +95,7 @@ void login_failed(const char *username, size_t len)
 	const char *params[] = {username, max, window, lockout};
 	PGresult *r = NULL;
 	if (db_run(STMT_LOGIN_FAILED, params, &r, NULL) == DB_OK) {
-		if (atoi(PQgetvalue(r, 0, 0)) >= cfg.login_max_failures)
+		if (atoi(PQgetvalue(r, 0, FIRST_COL)) >= cfg.login_max_failures)
 			log_warn("security: login for account \"%.50s\" throttled for %d s after %d failures",
 			         username, cfg.login_lockout, cfg.login_max_failures);
 		PQclear(r);
@@ -157,7 +157,7 @@ static void start_session(struct ctx *c, long long user_id, const char *username
 	if (PQntuples(r) == 0) /* deleted between the password check and now */
 		http_unauthorized(c->res, "Incorrect username or password");
 	else
-		reply_tokens(c, user_id, username, role, atoll(PQgetvalue(r, 0, 0)), refresh);
+		reply_tokens(c, user_id, username, role, atoll(PQgetvalue(r, 0, FIRST_COL)), refresh);
 	PQclear(r);
 }
 
@@ -178,28 +178,28 @@ void auth_login(struct ctx *c)
 	if (!r)
 		return;
 	/* A throttled account answers before any bcrypt: the right password does not help. */
-	if (login_throttled_or_reply(c, r, 5) != 0) {
+	if (login_throttled_or_reply(c, r, LOGIN_LOCKED) != 0) {
 		PQclear(r);
 		return;
 	}
 	/* An unknown user costs one bcrypt too, so both failures take the same time. */
-	int found = !PQgetisnull(r, 0, 0);
+	int found = !PQgetisnull(r, 0, LOGIN_ID);
 	if (!found)
 		password_verify_dummy(v[L_PASSWORD].str, cfg.bcrypt_cost);
-	if (!found || !password_verify(v[L_PASSWORD].str, PQgetvalue(r, 0, 4))) {
+	if (!found || !password_verify(v[L_PASSWORD].str, PQgetvalue(r, 0, LOGIN_HASH))) {
 		PQclear(r);
 		login_failed(v[L_USERNAME].str, v[L_USERNAME].len);
 		http_unauthorized(c->res, "Incorrect username or password");
 		return;
 	}
-	c->user_id = atoll(PQgetvalue(r, 0, 0));
-	if (PQgetvalue(r, 0, 3)[0] != 't') {
+	c->user_id = atoll(PQgetvalue(r, 0, LOGIN_ID));
+	if (PQgetvalue(r, 0, LOGIN_ACTIVE)[0] != 't') {
 		PQclear(r);
 		http_error(c->res, 403, "Inactive user");
 		return;
 	}
-	char *username = arena_strdup(c->arena, PQgetvalue(r, 0, 1));
-	char *role = arena_strdup(c->arena, PQgetvalue(r, 0, 2));
+	char *username = arena_strdup(c->arena, PQgetvalue(r, 0, LOGIN_USERNAME));
+	char *role = arena_strdup(c->arena, PQgetvalue(r, 0, LOGIN_ROLE));
 	PQclear(r);
 	start_session(c, c->user_id, username, role);
 }
@@ -231,17 +231,18 @@ void auth_refresh(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_REFRESH, params);
 	if (!r)
 		return;
-	if (!PQgetisnull(r, 0, 0))
-		c->user_id = atoll(PQgetvalue(r, 0, 0));
-	if (PQgetvalue(r, 0, 5)[0] != '0')
+	if (!PQgetisnull(r, 0, REFRESH_ID))
+		c->user_id = atoll(PQgetvalue(r, 0, REFRESH_ID));
+	if (PQgetvalue(r, 0, REFRESH_REUSED)[0] != '0')
 		log_warn("security: refresh token reuse for user %lld: its session is revoked", c->user_id);
-	if (PQgetisnull(r, 0, 0) || (PQgetisnull(r, 0, 4) && PQgetvalue(r, 0, 3)[0] == 't'))
+	int rotated = !PQgetisnull(r, 0, REFRESH_SESSION);
+	if (PQgetisnull(r, 0, REFRESH_ID) || (!rotated && PQgetvalue(r, 0, REFRESH_ACTIVE)[0] == 't'))
 		http_unauthorized(c->res, "Invalid refresh token"); /* unknown, used, expired, revoked */
-	else if (PQgetisnull(r, 0, 4))
+	else if (!rotated)
 		http_error(c->res, 403, "Inactive user");
 	else
-		reply_tokens(c, c->user_id, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
-		             atoll(PQgetvalue(r, 0, 4)), refresh);
+		reply_tokens(c, c->user_id, PQgetvalue(r, 0, REFRESH_USERNAME), PQgetvalue(r, 0, REFRESH_ROLE),
+		             atoll(PQgetvalue(r, 0, REFRESH_SESSION)), refresh);
 	PQclear(r);
 }
 
@@ -259,7 +260,7 @@ void auth_logout(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_LOGOUT, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0)
+	if (caller_or_reply(c, r) == 0)
 		http_no_content(c->res);
 	PQclear(r);
 }
@@ -272,7 +273,7 @@ void auth_logout_all(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_LOGOUT_ALL, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0)
+	if (caller_or_reply(c, r) == 0)
 		http_no_content(c->res);
 	PQclear(r);
 }

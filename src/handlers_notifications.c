@@ -11,45 +11,9 @@
 #include "cursor.h"
 #include "handlers.h"
 #include "query.h"
-#include "timefmt.h"
 
 #define NOTIF_PAGE_DEFAULT 20
 #define NOTIF_PAGE_MAX 100
-
-static void put_text(struct buf *b, PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		buf_puts(b, "null");
-	else
-		buf_json_str(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-}
-
-static void put_time(struct buf *b, PGresult *r, int row, int col)
-{
-	char t[TIME_TEXT_MAX];
-	if (PQgetisnull(r, row, col) || time_from_pg(PQgetvalue(r, row, col), t) != 0)
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, t);
-}
-
-/* A notification from NOTIF_COLS at col. */
-static void json_notification(struct buf *b, PGresult *r, int row, int col)
-{
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"kind\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"task_id\":");
-	buf_puts(b, PQgetisnull(r, row, col + 2) ? "null" : PQgetvalue(r, row, col + 2));
-	buf_puts(b, ",\"title\":");
-	put_text(b, r, row, col + 3);
-	buf_puts(b, ",\"message\":");
-	put_text(b, r, row, col + 4);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 5);
-	buf_cat(b, ",\"read\":", PQgetisnull(r, row, col + 6) ? "false" : "true", ",\"read_at\":", NULL);
-	put_time(b, r, row, col + 6);
-	buf_putc(b, '}');
-}
 
 /* What a cursor is bound to: the holder of the credential and the unread filter. */
 static const char *cursor_bind(struct ctx *c, int unread)
@@ -78,12 +42,12 @@ static int unread_param(struct ctx *c)
 static void write_page(struct ctx *c, PGresult *r, long long limit, const char *bind, int unread,
                        long long page)
 {
-	const int col = 4; /* caller (3), unread count, then the notification */
+	const int col = NLIST_NOTIF;
 	int rows = PQntuples(r), written = 0, last = -1;
 	struct buf *b = &c->res->body;
 	buf_puts(b, "{\"notifications\":[");
 	for (int i = 0; i < rows && written < limit; i++) {
-		if (PQgetisnull(r, i, col))
+		if (PQgetisnull(r, i, col + NOTIF_ID))
 			continue;
 		if (written++)
 			buf_putc(b, ',');
@@ -91,10 +55,10 @@ static void write_page(struct ctx *c, PGresult *r, long long limit, const char *
 		last = i;
 	}
 	buf_printf(b, "],\"unread_count\":%s,\"page\":%lld,\"page_size\":%lld,\"next_cursor\":",
-	           PQgetvalue(r, 0, 3), page, limit);
+	           PQgetvalue(r, 0, NLIST_UNREAD), page, limit);
 	char *token = NULL;
 	if (last >= 0 && last + 1 < rows) { /* the extra row: there is a next page */
-		struct cursor next = {.sort = "-id", .page = page + 1, .id = atoll(PQgetvalue(r, last, col))};
+		struct cursor next = {.sort = "-id", .page = page + 1, .id = atoll(PQgetvalue(r, last, col + NOTIF_ID))};
 		token = cursor_encode(c->arena, &next, bind, cfg.jwt_secret, cfg.jwt_secret_len);
 	}
 	buf_json_cstr(b, token);
@@ -136,7 +100,7 @@ void notification_list(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_NOTIF_LIST, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0)
+	if (caller_or_reply(c, r) == 0)
 		write_page(c, r, limit, bind, unread, token ? cur.page : 1);
 	PQclear(r);
 }
@@ -156,11 +120,11 @@ void notification_read(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_NOTIF_READ, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetisnull(r, 0, 3)) { /* someone else's is as absent as a missing one */
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetisnull(r, 0, CALLER_NCOLS)) { /* someone else's is as absent as a missing one */
 			http_error(c->res, 404, "Notification not found");
 		} else {
-			json_notification(&c->res->body, r, 0, 3);
+			json_notification(&c->res->body, r, 0, CALLER_NCOLS);
 			reply_json(c, 200);
 		}
 	}
@@ -174,8 +138,8 @@ void notification_read_all(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_NOTIF_READ_ALL, (const char *const[]){c->caller});
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		buf_printf(&c->res->body, "{\"marked_read\":%s}", PQgetvalue(r, 0, 3));
+	if (caller_or_reply(c, r) == 0) {
+		buf_printf(&c->res->body, "{\"marked_read\":%s}", PQgetvalue(r, 0, CHANGED_COUNT));
 		reply_json(c, 200);
 	}
 	PQclear(r);

@@ -11,7 +11,6 @@
 
 #include "handlers.h"
 #include "log.h"
-#include "timefmt.h"
 #include "words.h"
 
 static const char *const kinds[] = {"tasks_csv", "tasks_summary", NULL};
@@ -84,11 +83,11 @@ static void create(struct ctx *c, const char *kind, const struct field_value *fi
 	PGresult *r = db_or_reply(c, STMT_REPORT_CREATE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetvalue(r, 0, 4)[0] != 't') {
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetvalue(r, 0, RCREATE_ALLOWED)[0] != 't') {
 			http_error(c->res, 403, "Not enough permissions. Admin access required.");
 		} else {
-			const char *id = PQgetvalue(r, 0, 3);
+			const char *id = PQgetvalue(r, 0, RCREATE_ID);
 			char location[64];
 			snprintf(location, sizeof location, "/api/v1/reports/%s", id);
 			http_header(c->res, "Location", location);
@@ -136,51 +135,45 @@ void report_generate(struct ctx *c)
 
 /* ==== Status and download ==== */
 
-static void put_time(struct buf *b, PGresult *r, int col)
-{
-	char t[TIME_TEXT_MAX];
-	if (PQgetisnull(r, 0, col) || time_from_pg(PQgetvalue(r, 0, col), t) != 0)
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, t);
-}
+/* The value of column name of the report (REPORT_ROW) after the caller. */
+#define REPORT(r, name) PQgetvalue(r, 0, CALLER_NCOLS + name)
+#define REPORT_NULL(r, name) PQgetisnull(r, 0, CALLER_NCOLS + name)
 
-/* The report of REPORT_COLS at column 3 of a report_get row. */
+/* The report of a report_get row. */
 static void json_report(struct ctx *c, PGresult *r)
 {
-	struct buf *b = &c->res->body;
-	const char *id = PQgetvalue(r, 0, 3), *kind = PQgetvalue(r, 0, 4), *status = PQgetvalue(r, 0, 5);
-	buf_cat(b, "{\"id\":", id, ",\"kind\":\"", kind, "\",\"status\":\"", status,
-	        "\",\"filters\":", PQgetvalue(r, 0, 6), ",\"progress\":{\"rows_done\":", PQgetvalue(r, 0, 7),
-	        ",\"rows_total\":", PQgetisnull(r, 0, 8) ? "null" : PQgetvalue(r, 0, 8), NULL);
-	buf_cat(b, ",\"percent\":", NULL);
-	long long done = atoll(PQgetvalue(r, 0, 7)), total = atoll(PQgetvalue(r, 0, 8));
-	if (strcmp(status, "done") == 0)
-		buf_puts(b, "100");
-	else if (PQgetisnull(r, 0, 8) || total == 0)
-		buf_puts(b, "0");
-	else
-		buf_put_int(b, done * 100 / total);
-	buf_puts(b, "},\"summary\":");
-	buf_puts(b, PQgetisnull(r, 0, 10) ? "null" : PQgetvalue(r, 0, 10));
-	buf_puts(b, ",\"download_url\":");
-	if (strcmp(status, "done") == 0 && strcmp(kind, "tasks_csv") == 0) {
-		buf_cat(b, "\"/api/v1/reports/", id, "/download\",\"bytes\":", PQgetvalue(r, 0, 9), NULL);
+	const int col = CALLER_NCOLS;
+	const char *id = REPORT(r, REPORT_ID), *kind = REPORT(r, REPORT_KIND);
+	const char *status = REPORT(r, REPORT_STATUS);
+	int done = strcmp(status, "done") == 0;
+	struct jsonw w;
+	jsonw_start(&w, &c->res->body);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "id", r, 0, col + REPORT_ID, COL_INT);
+	json_col(&w, "kind", r, 0, col + REPORT_KIND, COL_TEXT);
+	json_col(&w, "status", r, 0, col + REPORT_STATUS, COL_TEXT);
+	json_col(&w, "filters", r, 0, col + REPORT_FILTERS, COL_JSON);
+	jsonw_obj_open(&w, "progress");
+	json_col(&w, "rows_done", r, 0, col + REPORT_ROWS_DONE, COL_INT);
+	json_col(&w, "rows_total", r, 0, col + REPORT_ROWS_TOTAL, COL_INT_NULL);
+	long long rows = atoll(REPORT(r, REPORT_ROWS_DONE)), total = atoll(REPORT(r, REPORT_ROWS_TOTAL));
+	int unknown = REPORT_NULL(r, REPORT_ROWS_TOTAL) || total == 0;
+	jsonw_int(&w, "percent", done ? 100 : unknown ? 0 : rows * 100 / total);
+	jsonw_obj_close(&w);
+	json_col(&w, "summary", r, 0, col + REPORT_SUMMARY, COL_JSON_NULL);
+	if (done && strcmp(kind, "tasks_csv") == 0) {
+		char url[64];
+		snprintf(url, sizeof url, "/api/v1/reports/%s/download", id);
+		jsonw_cstr(&w, "download_url", url);
+		json_col(&w, "bytes", r, 0, col + REPORT_BYTES, COL_INT);
 	} else {
-		buf_puts(b, "null");
+		jsonw_null(&w, "download_url");
 	}
-	buf_puts(b, ",\"error\":");
-	if (PQgetisnull(r, 0, 11))
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, PQgetvalue(r, 0, 11));
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, 12);
-	buf_puts(b, ",\"finished_at\":");
-	put_time(b, r, 13);
-	buf_puts(b, ",\"expires_at\":");
-	put_time(b, r, 14);
-	buf_putc(b, '}');
+	json_col(&w, "error", r, 0, col + REPORT_ERROR, COL_TEXT);
+	json_col(&w, "created_at", r, 0, col + REPORT_CREATED_AT, COL_TIME);
+	json_col(&w, "finished_at", r, 0, col + REPORT_FINISHED_AT, COL_TIME);
+	json_col(&w, "expires_at", r, 0, col + REPORT_EXPIRES_AT, COL_TIME);
+	jsonw_obj_close(&w);
 }
 
 /* Runs report_get for path id; NULL after answering (also 404 when not the caller's). */
@@ -199,11 +192,11 @@ static PGresult *report_or_reply(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_REPORT_GET, params);
 	if (!r)
 		return NULL;
-	if (caller_or_reply(c, r, 0) != 0) {
+	if (caller_or_reply(c, r) != 0) {
 		PQclear(r);
 		return NULL;
 	}
-	if (PQgetisnull(r, 0, 3)) {
+	if (REPORT_NULL(r, REPORT_ID)) {
 		http_error(c->res, 404, "Report not found");
 		PQclear(r);
 		return NULL;
@@ -241,7 +234,7 @@ static void stream_chunks(void *arg, void (*put)(void *out, const char *data, si
 			PQclear(r);
 			return;
 		}
-		put(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+		put(out, PQgetvalue(r, 0, FIRST_COL), (size_t)PQgetlength(r, 0, FIRST_COL));
 		PQclear(r);
 	}
 }
@@ -251,15 +244,15 @@ void report_download(struct ctx *c)
 	PGresult *r = report_or_reply(c);
 	if (!r)
 		return;
-	if (strcmp(PQgetvalue(r, 0, 4), "tasks_csv") != 0) {
+	if (strcmp(REPORT(r, REPORT_KIND), "tasks_csv") != 0) {
 		http_error(c->res, 404, "This report has no download; its summary is in GET /api/v1/reports/{id}");
-	} else if (strcmp(PQgetvalue(r, 0, 5), "done") != 0) {
+	} else if (strcmp(REPORT(r, REPORT_STATUS), "done") != 0) {
 		http_header(c->res, "Retry-After", "2");
 		http_error(c->res, 409, "Report is not ready yet");
 	} else {
 		struct report_stream *s = arena_alloc(c->arena, sizeof *s);
-		snprintf(s->id, sizeof s->id, "%s", PQgetvalue(r, 0, 3));
-		s->chunks = atoi(PQgetvalue(r, 0, 15));
+		snprintf(s->id, sizeof s->id, "%s", REPORT(r, REPORT_ID));
+		s->chunks = atoi(REPORT(r, REPORT_CHUNKS));
 		char disposition[80];
 		snprintf(disposition, sizeof disposition, "attachment; filename=\"tasks-report-%s.csv\"", s->id);
 		http_header(c->res, "Content-Disposition", disposition);
@@ -267,7 +260,7 @@ void report_download(struct ctx *c)
 		c->res->content_type = "text/csv; charset=utf-8; header=present";
 		c->res->stream = stream_chunks;
 		c->res->stream_arg = s;
-		c->res->stream_len = atoll(PQgetvalue(r, 0, 9));
+		c->res->stream_len = atoll(REPORT(r, REPORT_BYTES));
 	}
 	PQclear(r);
 }

@@ -46,7 +46,7 @@ static void replica_status(struct buf *b)
 void service_ready(struct ctx *c)
 {
 	PGresult *r = NULL;
-	if (db_run(STMT_READY, NULL, &r, NULL) != DB_OK) {
+	if (db_run_n(STMT_READY, NULL, 0, &r, NULL) != DB_OK) {
 		char retry[16];
 		snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
 		log_warn("ready: the primary does not answer");
@@ -69,14 +69,14 @@ void service_ready(struct ctx *c)
 static void refresh_business(void)
 {
 	PGresult *r = NULL;
-	enum db_status st = db_run(STMT_METRICS_COUNTS, NULL, &r, NULL);
+	enum db_status st = db_run_n(STMT_METRICS_COUNTS, NULL, 0, &r, NULL);
 	metrics_db_up(st == DB_OK);
 	if (st != DB_OK)
 		return;
 	long long tasks[METRICS_TASK_STATUSES];
 	for (int i = 0; i < METRICS_TASK_STATUSES; i++)
-		tasks[i] = atoll(PQgetvalue(r, 0, i + 1));
-	metrics_business_set(atoll(PQgetvalue(r, 0, 0)), tasks);
+		tasks[i] = atoll(PQgetvalue(r, 0, COUNTS_BY_STATUS + i));
+	metrics_business_set(atoll(PQgetvalue(r, 0, COUNTS_USERS)), tasks);
 	log_debug("metrics: business gauges refreshed");
 	PQclear(r);
 }

@@ -14,7 +14,8 @@
 
 enum { T_TITLE, T_DESCRIPTION, T_STATUS, T_PRIORITY, T_DUE_DATE, T_IS_COMPLETED, T_COUNT };
 
-static const struct field_spec create_fields[T_IS_COMPLETED] = {
+/* Both tables are sized by T_COUNT; create leaves is_completed out (the status says it). */
+static const struct field_spec create_fields[T_COUNT] = {
 	[T_TITLE] = {.name = "title", .type = FIELD_STRING, .required = 1, .min_len = 1, .max_len = 200},
 	[T_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 10000},
 	[T_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = task_statuses},
@@ -41,27 +42,27 @@ static const char *value_or_null(const struct field_value *v)
 /* The ETag of the task at column col (its id and version). */
 static void task_etag(PGresult *r, int col, char out[ETAG_MAX])
 {
-	etag_format(out, PQgetvalue(r, 0, col), PQgetvalue(r, 0, col + TASK_NCOLS - 1));
+	etag_format(out, PQgetvalue(r, 0, col + TASK_ID), PQgetvalue(r, 0, col + TASK_VERSION));
 }
 
-/* The task at column 3, with its ETag (but a 201: its replays could not carry one). */
+/* The task after the caller, with its ETag (but a 201: its replays could not carry one). */
 static void write_task(struct ctx *c, PGresult *r, int status)
 {
-	json_task(&c->res->body, r, 0, 3);
+	json_task(&c->res->body, r, 0, CALLER_NCOLS);
 	if (status == 200) {
 		char etag[ETAG_MAX];
-		task_etag(r, 3, etag);
+		task_etag(r, CALLER_NCOLS, etag);
 		http_header(c->res, "ETag", etag);
 	}
 	reply_json(c, status);
 }
 
-/* Answers with the task at column 3 of a caller-checked statement, or 404. */
+/* Answers with the task after the caller's columns, or 404. */
 static void reply_task(struct ctx *c, PGresult *r, int status)
 {
-	if (caller_or_reply(c, r, 0) != 0)
+	if (caller_or_reply(c, r) != 0)
 		return;
-	if (PQgetisnull(r, 0, 3))
+	if (PQgetisnull(r, 0, CALLER_NCOLS + TASK_ID))
 		http_error(c->res, 404, "Task not found");
 	else
 		write_task(c, r, status);
@@ -71,8 +72,8 @@ void task_create(struct ctx *c)
 {
 	if (auth_token_or_reply(c) != 0)
 		return;
-	struct field_value v[T_IS_COMPLETED];
-	if (body_or_reply(c, create_fields, T_IS_COMPLETED, v) != 0 ||
+	struct field_value v[T_COUNT];
+	if (body_or_reply(c, create_fields, T_COUNT, v) != 0 ||
 	    idempotency_begin_or_reply(c, c->caller) != 0)
 		return;
 	const char *params[] = {
@@ -104,18 +105,18 @@ static const char *cursor_key(PGresult *r, int row, int col, const char *sort)
 {
 	switch (words_index(task_sort_keys, sort[0] == '-' ? sort + 1 : sort)) {
 	case SORT_IDX_CREATED_AT:
-		return PQgetvalue(r, row, col + 7);
+		return PQgetvalue(r, row, col + TASK_CREATED_AT);
 	case SORT_IDX_UPDATED_AT:
-		return PQgetvalue(r, row, col + 8);
+		return PQgetvalue(r, row, col + TASK_UPDATED_AT);
 	case SORT_IDX_DUE_DATE: /* no due date: after every date, either way */
-		return PQgetisnull(r, row, col + 5) ? (sort[0] == '-' ? "-infinity" : "infinity")
-		                                    : PQgetvalue(r, row, col + 5);
+		return PQgetisnull(r, row, col + TASK_DUE_DATE) ? (sort[0] == '-' ? "-infinity" : "infinity")
+		                                                : PQgetvalue(r, row, col + TASK_DUE_DATE);
 	case SORT_IDX_TITLE:
-		return PQgetvalue(r, row, col + 1);
+		return PQgetvalue(r, row, col + TASK_TITLE);
 	case SORT_IDX_STATUS:
-		return rank_text(task_statuses, task_status_ranks, PQgetvalue(r, row, col + 3));
+		return rank_text(task_statuses, task_status_ranks, PQgetvalue(r, row, col + TASK_STATUS));
 	case SORT_IDX_PRIORITY:
-		return rank_text(task_priorities, task_priority_ranks, PQgetvalue(r, row, col + 4));
+		return rank_text(task_priorities, task_priority_ranks, PQgetvalue(r, row, col + TASK_PRIORITY));
 	default:
 		return "";
 	}
@@ -165,31 +166,31 @@ static void link_query(struct ctx *c, struct buf *b)
 	}
 }
 
-/* The list envelope from a task_list row set (tasks from column 7). */
+/* The list envelope from a task_list row set (enum list_col, include/rows.h). */
 static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 {
-	const char *sort = PQgetvalue(r, 0, 4);
-	long long limit = atoll(PQgetvalue(r, 0, 5));
+	const char *sort = PQgetvalue(r, 0, LIST_SORT);
+	long long limit = atoll(PQgetvalue(r, 0, LIST_PAGE_SIZE));
 	long long page = tq->has_cursor ? tq->cursor.page : tq->skip / limit + 1;
 	int rows = PQntuples(r), written = 0, last = -1;
 	struct buf *b = &c->res->body;
 	buf_puts(b, "{\"tasks\":[");
 	for (int i = 0; i < rows && written < limit; i++) {
-		if (PQgetisnull(r, i, 7))
+		if (PQgetisnull(r, i, LIST_TASK + TASK_ID))
 			continue;
 		if (written++)
 			buf_putc(b, ',');
-		json_task(b, r, i, 7);
+		json_task(b, r, i, LIST_TASK);
 		last = i;
 	}
 	buf_printf(b, "],\"total\":%s,\"page\":%lld,\"page_size\":%lld,\"next_cursor\":",
-	           PQgetvalue(r, 0, 6), page, limit);
+	           PQgetvalue(r, 0, LIST_TOTAL), page, limit);
 	/* One row more than the page: there is a next page, which starts after the last. */
 	char *token = NULL;
-	if (last >= 0 && last + 1 < rows && !PQgetisnull(r, last + 1, 7)) {
-		struct cursor next = {.page = page + 1, .id = atoll(PQgetvalue(r, last, 7))};
+	if (last >= 0 && last + 1 < rows && !PQgetisnull(r, last + 1, LIST_TASK + TASK_ID)) {
+		struct cursor next = {.page = page + 1, .id = atoll(PQgetvalue(r, last, LIST_TASK + TASK_ID))};
 		snprintf(next.sort, sizeof next.sort, "%s", sort);
-		snprintf(next.key, sizeof next.key, "%s", cursor_key(r, last, 7, sort));
+		snprintf(next.key, sizeof next.key, "%s", cursor_key(r, last, LIST_TASK, sort));
 		token = cursor_encode(c->arena, &next, tq->bind, cfg.jwt_secret, cfg.jwt_secret_len);
 	}
 	buf_json_cstr(b, token);
@@ -209,9 +210,10 @@ static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 }
 
 /* 403 when a user asked for another owner's tasks (column ok of task_list/task_stats). */
+_Static_assert((int)LIST_OK == (int)STATS_OK, "task_list and task_stats have ok at one position");
 static int allowed_or_reply(struct ctx *c, PGresult *r)
 {
-	if (PQgetvalue(r, 0, 3)[0] == 't')
+	if (PQgetvalue(r, 0, LIST_OK)[0] == 't')
 		return 0;
 	http_error(c->res, 403, "Not enough permissions. Admin access required.");
 	return -1;
@@ -246,9 +248,9 @@ void task_list(struct ctx *c)
 	PGresult *r = db_or_reply(c, stmt, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
+	if (caller_or_reply(c, r) == 0 && allowed_or_reply(c, r) == 0) {
 		/* No sort given: the caller's preferred one, when another statement's, runs there. */
-		const char *preferred = PQgetvalue(r, 0, 4);
+		const char *preferred = PQgetvalue(r, 0, LIST_SORT);
 		enum stmt_id right = task_list_statement(&tq, preferred);
 		if (right != stmt) {
 			params[1] = arena_strdup(c->arena, preferred);
@@ -256,7 +258,7 @@ void task_list(struct ctx *c)
 			if (!(r = db_or_reply(c, right, params)))
 				return;
 		}
-		if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0)
+		if (caller_or_reply(c, r) == 0 && allowed_or_reply(c, r) == 0)
 			write_list(c, r, &tq);
 	}
 	PQclear(r);
@@ -265,26 +267,24 @@ void task_list(struct ctx *c)
 /* ==== Statistics ==== */
 
 /* A count per word of list, from column col on: {"todo":3,"in_progress":0,...}. */
-static int write_counts(struct buf *b, PGresult *r, int col, const char *const *list)
+static void write_counts(struct buf *b, PGresult *r, int col, const char *const *list)
 {
 	buf_putc(b, '{');
 	for (int i = 0; list[i]; i++)
-		buf_cat(b, i ? ",\"" : "\"", list[i], "\":", PQgetvalue(r, 0, col++), NULL);
+		buf_cat(b, i ? ",\"" : "\"", list[i], "\":", PQgetvalue(r, 0, col + i), NULL);
 	buf_putc(b, '}');
-	return col;
 }
 
-/* The task_stats row: total, by status, by priority (in their lists' order), then overdue,
-   due soon, completed recently. */
+/* The task_stats row (enum stats_col, include/rows.h). */
 static void write_stats(struct buf *b, PGresult *r)
 {
-	buf_cat(b, "{\"total\":", PQgetvalue(r, 0, 4), ",\"by_status\":", NULL);
-	int col = write_counts(b, r, 5, task_statuses);
+	buf_cat(b, "{\"total\":", PQgetvalue(r, 0, STATS_TOTAL), ",\"by_status\":", NULL);
+	write_counts(b, r, STATS_BY_STATUS, task_statuses);
 	buf_puts(b, ",\"by_priority\":");
-	col = write_counts(b, r, col, task_priorities);
-	buf_cat(b, ",\"overdue\":", PQgetvalue(r, 0, col), ",\"due_next_7_days\":",
-	        PQgetvalue(r, 0, col + 1), ",\"completed_last_7_days\":", PQgetvalue(r, 0, col + 2), "}",
-	        NULL);
+	write_counts(b, r, STATS_BY_PRIORITY, task_priorities);
+	buf_cat(b, ",\"overdue\":", PQgetvalue(r, 0, STATS_OVERDUE), ",\"due_next_7_days\":",
+	        PQgetvalue(r, 0, STATS_DUE_SOON), ",\"completed_last_7_days\":",
+	        PQgetvalue(r, 0, STATS_DONE_RECENTLY), "}", NULL);
 }
 
 void task_stats(struct ctx *c)
@@ -302,7 +302,7 @@ void task_stats(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_TASK_STATS, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0 && allowed_or_reply(c, r) == 0) {
+	if (caller_or_reply(c, r) == 0 && allowed_or_reply(c, r) == 0) {
 		write_stats(&c->res->body, r);
 		reply_json(c, 200);
 	}
@@ -329,7 +329,7 @@ static int task_id_or_reply(struct ctx *c, char out[24])
 static void reply_task_current(struct ctx *c, PGresult *r)
 {
 	char etag[ETAG_MAX];
-	task_etag(r, 3, etag);
+	task_etag(r, CALLER_NCOLS, etag);
 	if (c->req->if_none_match && etag_none_match(c->req->if_none_match, etag))
 		http_not_modified(c->res, etag);
 	else
@@ -345,8 +345,8 @@ void task_get(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_TASK_GET, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetisnull(r, 0, 3))
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetisnull(r, 0, CALLER_NCOLS + TASK_ID))
 			http_error(c->res, 404, "Task not found");
 		else
 			reply_task_current(c, r);
@@ -418,9 +418,9 @@ void task_update(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_TASK_UPDATE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetisnull(r, 0, 3))
-			reply_unchanged(c, r, 3 + TASK_NCOLS);
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetisnull(r, 0, CALLER_NCOLS + TASK_ID))
+			reply_unchanged(c, r, UPDATE_VISIBLE);
 		else
 			write_task(c, r, 200);
 	}
@@ -436,9 +436,9 @@ void task_delete(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_TASK_DELETE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetvalue(r, 0, 3)[0] == '0')
-			reply_unchanged(c, r, 4);
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetvalue(r, 0, DELETE_COUNT)[0] == '0')
+			reply_unchanged(c, r, DELETE_VISIBLE);
 		else
 			http_no_content(c->res);
 	}

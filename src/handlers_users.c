@@ -15,8 +15,8 @@ void user_me_get(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_ME, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		json_user(&c->res->body, r, 0, 3);
+	if (caller_or_reply(c, r) == 0) {
+		json_user(&c->res->body, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -61,8 +61,8 @@ void user_me_update(struct ctx *c)
 			http_error(c->res, 400, user_conflict_message(unique));
 		return;
 	}
-	if (caller_or_reply(c, r, 0) == 0) {
-		json_user(&c->res->body, r, 0, 3);
+	if (caller_or_reply(c, r) == 0) {
+		json_user(&c->res->body, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -76,7 +76,7 @@ void user_me_delete(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_ME_DELETE, (const char *const[]){c->caller});
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0)
+	if (caller_or_reply(c, r) == 0)
 		http_no_content(c->res);
 	PQclear(r);
 }
@@ -100,12 +100,12 @@ void user_password_change(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_PASSWORD_GET, (const char *const[]){c->caller});
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) != 0 || login_throttled_or_reply(c, r, 5) != 0) {
+	if (caller_or_reply(c, r) != 0 || login_throttled_or_reply(c, r, PWGET_LOCKED) != 0) {
 		PQclear(r);
 		return;
 	}
-	if (!password_verify(v[P_CURRENT].str, PQgetvalue(r, 0, 4))) {
-		login_failed(PQgetvalue(r, 0, 3), (size_t)PQgetlength(r, 0, 3));
+	if (!password_verify(v[P_CURRENT].str, PQgetvalue(r, 0, PWGET_HASH))) {
+		login_failed(PQgetvalue(r, 0, PWGET_USERNAME), (size_t)PQgetlength(r, 0, PWGET_USERNAME));
 		PQclear(r);
 		http_error(c->res, 400, "Current password is incorrect");
 		return;
@@ -122,7 +122,7 @@ void user_password_change(struct ctx *c)
 	r = db_or_reply(c, STMT_PASSWORD_SET, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0)
+	if (caller_or_reply(c, r) == 0)
 		http_no_content(c->res);
 	PQclear(r);
 }
@@ -144,14 +144,14 @@ void user_list(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_USERS_LIST, params);
 	if (!r)
 		return;
-	if (admin_or_reply(c, r, 0) == 0) {
+	if (admin_or_reply(c, r) == 0) {
 		buf_putc(&c->res->body, '[');
 		for (int i = 0, n = PQntuples(r); i < n; i++) {
-			if (PQgetisnull(r, i, 3))
+			if (PQgetisnull(r, i, CALLER_NCOLS + USER_ID))
 				continue;
 			if (c->res->body.len > 1)
 				buf_putc(&c->res->body, ',');
-			json_user(&c->res->body, r, i, 3);
+			json_user(&c->res->body, r, i, CALLER_NCOLS);
 		}
 		buf_putc(&c->res->body, ']');
 		reply_json(c, 200);
@@ -173,7 +173,7 @@ static PGresult *admin_target(struct ctx *c, enum stmt_id stmt)
 	snprintf(target, sizeof target, "%lld", id);
 	const char *params[] = {c->caller, target};
 	PGresult *r = db_or_reply(c, stmt, params);
-	if (r && admin_or_reply(c, r, 0) != 0) {
+	if (r && admin_or_reply(c, r) != 0) {
 		PQclear(r);
 		return NULL;
 	}
@@ -185,10 +185,10 @@ void user_get(struct ctx *c)
 	PGresult *r = admin_target(c, STMT_USER_GET);
 	if (!r)
 		return;
-	if (PQgetisnull(r, 0, 3)) {
+	if (PQgetisnull(r, 0, CALLER_NCOLS + USER_ID)) {
 		http_error(c->res, 404, "User not found");
 	} else {
-		json_user(&c->res->body, r, 0, 3);
+		json_user(&c->res->body, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -199,7 +199,7 @@ void user_delete(struct ctx *c)
 	PGresult *r = admin_target(c, STMT_USER_DELETE);
 	if (!r)
 		return;
-	if (PQgetvalue(r, 0, 3)[0] == '0')
+	if (PQgetvalue(r, 0, CHANGED_COUNT)[0] == '0')
 		http_error(c->res, 404, "User not found");
 	else
 		http_no_content(c->res);
@@ -239,17 +239,22 @@ static const struct field_spec notification_fields[N_COUNT] = {
 	[N_DUE_SOON] = {.name = "due_soon", .type = FIELD_BOOL},
 };
 
-/* The preferences at column col (PREFS_COLS), defaults filled in. */
-static void json_prefs(struct buf *b, PGresult *r, int col)
+/* The preferences (PREFS_ROW) after the caller, defaults filled in. */
+static void json_prefs(struct buf *b, PGresult *r)
 {
-	buf_printf(b, "{\"default_page_size\":%s,\"default_sort\":", PQgetvalue(r, 0, col));
-	buf_json_cstr(b, PQgetvalue(r, 0, col + 1));
-	buf_puts(b, ",\"timezone\":");
-	buf_json_cstr(b, PQgetvalue(r, 0, col + 2));
-	buf_printf(b, ",\"notifications\":{\"task_created\":%s,\"task_completed\":%s,\"due_soon\":%s}}",
-	           PQgetvalue(r, 0, col + 3)[0] == 't' ? "true" : "false",
-	           PQgetvalue(r, 0, col + 4)[0] == 't' ? "true" : "false",
-	           PQgetvalue(r, 0, col + 5)[0] == 't' ? "true" : "false");
+	const int col = CALLER_NCOLS;
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "default_page_size", r, 0, col + PREFS_PAGE_SIZE, COL_INT);
+	json_col(&w, "default_sort", r, 0, col + PREFS_SORT, COL_TEXT);
+	json_col(&w, "timezone", r, 0, col + PREFS_TIMEZONE, COL_TEXT);
+	jsonw_obj_open(&w, "notifications");
+	json_col(&w, "task_created", r, 0, col + PREFS_TASK_CREATED, COL_BOOL);
+	json_col(&w, "task_completed", r, 0, col + PREFS_TASK_COMPLETED, COL_BOOL);
+	json_col(&w, "due_soon", r, 0, col + PREFS_DUE_SOON, COL_BOOL);
+	jsonw_obj_close(&w);
+	jsonw_obj_close(&w);
 }
 
 void user_prefs_get(struct ctx *c)
@@ -260,8 +265,8 @@ void user_prefs_get(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_PREFS_GET, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		json_prefs(&c->res->body, r, 3);
+	if (caller_or_reply(c, r) == 0) {
+		json_prefs(&c->res->body, r);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -320,13 +325,13 @@ void user_prefs_update(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_PREFS_UPDATE, params);
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
-		if (PQgetvalue(r, 0, 9)[0] != 't') {
+	if (caller_or_reply(c, r) == 0) {
+		if (PQgetvalue(r, 0, PREFS_TZ_OK)[0] != 't') {
 			problems_add(&c->problems, "body", "timezone", "value_error",
 			             "Value error, unknown time zone: expected an IANA name such as Europe/Paris");
 			reply_problems(c);
 		} else {
-			json_prefs(&c->res->body, r, 3);
+			json_prefs(&c->res->body, r);
 			reply_json(c, 200);
 		}
 	}

@@ -35,63 +35,39 @@ static const struct field_spec webhook_fields[W_COUNT] = {
 	[W_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 500},
 };
 
-static void put_text(struct buf *b, PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		buf_puts(b, "null");
-	else
-		buf_json_str(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-}
-
-static void put_time(struct buf *b, PGresult *r, int row, int col)
-{
-	char t[TIME_TEXT_MAX];
-	if (PQgetisnull(r, row, col) || time_from_pg(PQgetvalue(r, row, col), t) != 0)
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, t);
-}
-
-static void put_raw(struct buf *b, PGresult *r, int row, int col)
-{
-	buf_puts(b, PQgetisnull(r, row, col) ? "null" : PQgetvalue(r, row, col));
-}
-
-/* A webhook from WEBHOOK_COLS at col; with secret (only right after creation) also that. */
+/* A webhook (WEBHOOK_ROW) whose first column is col; with secret (only right after
+   creation) also that. */
 static void json_webhook(struct buf *b, PGresult *r, int row, int col, const char *secret)
 {
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"url\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_cat(b, ",\"events\":", PQgetvalue(r, row, col + 2), ",\"description\":", NULL);
-	put_text(b, r, row, col + 3);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 4);
-	if (secret) {
-		buf_puts(b, ",\"secret\":");
-		buf_json_cstr(b, secret);
-	}
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "id", r, row, col + WEBHOOK_ID, COL_INT);
+	json_col(&w, "url", r, row, col + WEBHOOK_URL, COL_TEXT);
+	json_col(&w, "events", r, row, col + WEBHOOK_EVENTS, COL_JSON);
+	json_col(&w, "description", r, row, col + WEBHOOK_DESCRIPTION, COL_TEXT);
+	json_col(&w, "created_at", r, row, col + WEBHOOK_CREATED_AT, COL_TIME);
+	if (secret)
+		jsonw_cstr(&w, "secret", secret);
+	jsonw_obj_close(&w);
 }
 
-/* One attempt from DELIVERY_COLS at col; delivered is null while (or since) it has no outcome. */
+/* One attempt (DELIVERY_ROW) whose first column is col. */
 static void json_delivery(struct buf *b, PGresult *r, int row, int col)
 {
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"notification_id\":", PQgetvalue(r, row, col + 1),
-	        ",\"attempt\":", PQgetvalue(r, row, col + 2), ",\"started_at\":", NULL);
-	put_time(b, r, row, col + 3);
-	buf_puts(b, ",\"finished_at\":");
-	put_time(b, r, row, col + 4);
-	buf_puts(b, ",\"delivered\":");
-	buf_puts(b, PQgetisnull(r, row, col + 5)            ? "null"
-	            : PQgetvalue(r, row, col + 5)[0] == 't' ? "true"
-	                                                    : "false");
-	buf_puts(b, ",\"status_code\":");
-	put_raw(b, r, row, col + 6);
-	buf_puts(b, ",\"error\":");
-	put_text(b, r, row, col + 7);
-	buf_puts(b, ",\"duration_ms\":");
-	put_raw(b, r, row, col + 8);
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	json_col(&w, "id", r, row, col + DELIVERY_ID, COL_INT);
+	json_col(&w, "notification_id", r, row, col + DELIVERY_NOTIFICATION_ID, COL_INT);
+	json_col(&w, "attempt", r, row, col + DELIVERY_ATTEMPT, COL_INT);
+	json_col(&w, "started_at", r, row, col + DELIVERY_STARTED_AT, COL_TIME);
+	json_col(&w, "finished_at", r, row, col + DELIVERY_FINISHED_AT, COL_TIME);
+	json_col(&w, "delivered", r, row, col + DELIVERY_DELIVERED, COL_JSON_NULL);
+	json_col(&w, "status_code", r, row, col + DELIVERY_STATUS_CODE, COL_INT_NULL);
+	json_col(&w, "error", r, row, col + DELIVERY_ERROR, COL_TEXT);
+	json_col(&w, "duration_ms", r, row, col + DELIVERY_DURATION_MS, COL_INT_NULL);
+	jsonw_obj_close(&w);
 }
 
 /* events: a non-empty list of known kinds, as a text[] literal (every kind when absent or
@@ -162,12 +138,12 @@ void webhook_create(struct ctx *c)
 	                        evs,       d->present && !d->is_null ? d->str : NULL,
 	                        secret,    WEBHOOKS_PER_USER_MAX};
 	PGresult *r = db_or_reply(c, STMT_WEBHOOK_CREATE, params);
-	if (r && caller_or_reply(c, r, 0) == 0) {
-		if (PQgetisnull(r, 0, 3)) {
+	if (r && caller_or_reply(c, r) == 0) {
+		if (PQgetisnull(r, 0, CALLER_NCOLS + WEBHOOK_ID)) {
 			http_error(c->res, 409,
 			           "At most " WEBHOOKS_PER_USER_MAX " webhooks per user: delete one first");
 		} else {
-			json_webhook(&c->res->body, r, 0, 3, secret);
+			json_webhook(&c->res->body, r, 0, CALLER_NCOLS, secret);
 			http_header(c->res, "Cache-Control", "no-store");
 			reply_json(c, 201);
 		}
@@ -184,15 +160,15 @@ void webhook_list(struct ctx *c)
 	PGresult *r = db_or_reply(c, STMT_WEBHOOK_LIST, (const char *const[]){c->caller});
 	if (!r)
 		return;
-	if (caller_or_reply(c, r, 0) == 0) {
+	if (caller_or_reply(c, r) == 0) {
 		struct buf *b = &c->res->body;
 		buf_putc(b, '[');
 		for (int i = 0, n = PQntuples(r), written = 0; i < n; i++) {
-			if (PQgetisnull(r, i, 3))
+			if (PQgetisnull(r, i, CALLER_NCOLS + WEBHOOK_ID))
 				continue;
 			if (written++)
 				buf_putc(b, ',');
-			json_webhook(b, r, i, 3, NULL);
+			json_webhook(b, r, i, CALLER_NCOLS, NULL);
 		}
 		buf_putc(b, ']');
 		reply_json(c, 200);
@@ -213,8 +189,9 @@ static PGresult *by_id(struct ctx *c, enum stmt_id id, const char *extra1, const
 	char target[24];
 	snprintf(target, sizeof target, "%lld", wid);
 	const char *params[] = {c->caller, target, extra1, extra2};
-	PGresult *r = db_or_reply(c, id, params);
-	if (r && caller_or_reply(c, r, 0) != 0) {
+	/* the statements by id take the caller and the id, the deliveries' page two more */
+	PGresult *r = db_or_reply_n(c, id, params, statements[id].nparams, NULL);
+	if (r && caller_or_reply(c, r) != 0) {
 		PQclear(r);
 		return NULL;
 	}
@@ -226,10 +203,10 @@ void webhook_get(struct ctx *c)
 	PGresult *r = by_id(c, STMT_WEBHOOK_GET, NULL, NULL);
 	if (!r)
 		return;
-	if (PQgetisnull(r, 0, 3)) {
+	if (PQgetisnull(r, 0, CALLER_NCOLS + WEBHOOK_ID)) {
 		http_error(c->res, 404, "Webhook not found");
 	} else {
-		json_webhook(&c->res->body, r, 0, 3, NULL);
+		json_webhook(&c->res->body, r, 0, CALLER_NCOLS, NULL);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -240,7 +217,7 @@ void webhook_delete(struct ctx *c)
 	PGresult *r = by_id(c, STMT_WEBHOOK_DELETE, NULL, NULL);
 	if (!r)
 		return;
-	if (PQgetvalue(r, 0, 3)[0] == '0')
+	if (PQgetvalue(r, 0, CHANGED_COUNT)[0] == '0')
 		http_error(c->res, 404, "Webhook not found");
 	else
 		http_no_content(c->res);
@@ -263,17 +240,17 @@ void webhook_deliveries(struct ctx *c)
 	PGresult *r = by_id(c, STMT_WEBHOOK_DELIVERIES, before ? sbefore : NULL, slimit);
 	if (!r)
 		return;
-	if (PQgetvalue(r, 0, 3)[0] != 't') {
+	if (PQgetvalue(r, 0, DLIST_OWNED)[0] != 't') {
 		http_error(c->res, 404, "Webhook not found");
 		PQclear(r);
 		return;
 	}
-	const int col = 4;
+	const int col = DLIST_DELIVERY;
 	struct buf *b = &c->res->body;
 	int rows = PQntuples(r), written = 0, last = -1;
 	buf_puts(b, "{\"deliveries\":[");
 	for (int i = 0; i < rows && written < limit; i++) {
-		if (PQgetisnull(r, i, col))
+		if (PQgetisnull(r, i, col + DELIVERY_ID))
 			continue;
 		if (written++)
 			buf_putc(b, ',');
@@ -281,7 +258,7 @@ void webhook_deliveries(struct ctx *c)
 		last = i;
 	}
 	buf_puts(b, "],\"next_before\":");
-	buf_puts(b, last >= 0 && last + 1 < rows ? PQgetvalue(r, last, col) : "null");
+	buf_puts(b, last >= 0 && last + 1 < rows ? PQgetvalue(r, last, col + DELIVERY_ID) : "null");
 	buf_putc(b, '}');
 	reply_json(c, 200);
 	PQclear(r);

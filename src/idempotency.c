@@ -69,28 +69,28 @@ int idempotency_begin_or_reply(struct ctx *c, const char *caller)
 	if (!r)
 		return -1;
 	int answered = -1;
-	if (caller && caller_or_reply(c, r, 0) != 0) {
+	if (caller && caller_or_reply(c, r) != 0) {
 		PQclear(r); /* 401/403 answered */
 		return -1;
 	}
 	/* The key's scope: the user the credential belongs to, or 0 (anonymous). */
-	snprintf(k->user, sizeof k->user, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "0");
-	if (PQgetvalue(r, 0, 3)[0] == '1') {
+	snprintf(k->user, sizeof k->user, "%s", PQntuples(r) ? PQgetvalue(r, 0, CALLER_ID) : "0");
+	if (PQgetvalue(r, 0, IDEM_RESERVED)[0] == '1') {
 		k->active = 1; /* ours: do the work */
 		answered = 0;
-	} else if (PQgetisnull(r, 0, 4)) {
+	} else if (PQgetisnull(r, 0, IDEM_SAME_REQUEST)) {
 		/* Taken by a request this statement's snapshot cannot see yet: it just started. */
 		http_error(c->res, 409, "A request with this Idempotency-Key is already in progress");
-	} else if (PQgetvalue(r, 0, 4)[0] != 't') {
+	} else if (PQgetvalue(r, 0, IDEM_SAME_REQUEST)[0] != 't') {
 		problems_add(&c->problems, "header", "Idempotency-Key", "value_error",
 		             "Value error, this idempotency key was used with another request body");
 		reply_problems(c);
-	} else if (strcmp(PQgetvalue(r, 0, 5), "completed") != 0) {
+	} else if (strcmp(PQgetvalue(r, 0, IDEM_STATE), "completed") != 0) {
 		http_error(c->res, 409, "A request with this Idempotency-Key is already in progress");
 	} else {
-		c->res->status = atoi(PQgetvalue(r, 0, 6));
+		c->res->status = atoi(PQgetvalue(r, 0, IDEM_STATUS));
 		buf_reset(&c->res->body);
-		buf_append(&c->res->body, PQgetvalue(r, 0, 7), (size_t)PQgetlength(r, 0, 7));
+		buf_append(&c->res->body, PQgetvalue(r, 0, IDEM_BODY), (size_t)PQgetlength(r, 0, IDEM_BODY));
 		http_header(c->res, "Idempotent-Replayed", "true");
 	}
 	PQclear(r);

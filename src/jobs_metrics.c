@@ -32,7 +32,7 @@ static void rows(struct buf *out, PGresult *r, const char *m, const char *name, 
 void jobs_metrics_render(struct buf *out)
 {
 	PGresult *r = NULL;
-	if (db_run(STMT_JOB_METRICS, NULL, &r, NULL) != DB_OK)
+	if (db_run_n(STMT_JOB_METRICS, NULL, 0, &r, NULL) != DB_OK)
 		return; /* logged by db_run; db_up says the rest */
 	family(out, "jobs_queue_depth", "gauge",
 	       "Jobs in the queue table by state (queued, running, done, dead, cancelled) and kind.");

@@ -337,6 +337,9 @@ static int explain(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	int rc;
+	/* Each statement's SQL against its declared parameter count, in every build. */
+	if (db_statements_check() != 0)
+		return server_refuse("a statement's nparams does not match its SQL (see above)");
 	if (argc < 2)
 		return bare();
 	if (early_answer(argc, argv, &rc))

@@ -101,14 +101,14 @@ int session_token_or_reply(struct ctx *c)
 	return 0;
 }
 
-int caller_or_reply(struct ctx *c, PGresult *r, int col)
+int caller_or_reply(struct ctx *c, PGresult *r)
 {
-	if (PQntuples(r) == 0 || PQgetisnull(r, 0, col)) {
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, CALLER_ID)) {
 		http_unauthorized(c->res, "Could not validate credentials");
 		return -1;
 	}
-	c->user_id = atoll(PQgetvalue(r, 0, col));
-	if (PQgetvalue(r, 0, col + 2)[0] != 't') {
+	c->user_id = atoll(PQgetvalue(r, 0, CALLER_ID));
+	if (PQgetvalue(r, 0, CALLER_ACTIVE)[0] != 't') {
 		http_error(c->res, 403, "Inactive user");
 		return -1;
 	}
@@ -116,11 +116,11 @@ int caller_or_reply(struct ctx *c, PGresult *r, int col)
 	return 0;
 }
 
-int admin_or_reply(struct ctx *c, PGresult *r, int col)
+int admin_or_reply(struct ctx *c, PGresult *r)
 {
-	if (caller_or_reply(c, r, col) != 0)
+	if (caller_or_reply(c, r) != 0)
 		return -1;
-	if (strcmp(PQgetvalue(r, 0, col + 1), ROLE_ADMIN) != 0) {
+	if (strcmp(PQgetvalue(r, 0, CALLER_ROLE), ROLE_ADMIN) != 0) {
 		http_error(c->res, 403, "Not enough permissions. Admin access required.");
 		return -1;
 	}
@@ -160,7 +160,7 @@ void reply_problems(struct ctx *c)
 		PGresult *r = db_or_reply(c, STMT_CALLER, params);
 		if (!r)
 			return;
-		int ok = caller_or_reply(c, r, 0) == 0;
+		int ok = caller_or_reply(c, r) == 0;
 		PQclear(r);
 		if (!ok)
 			return;
@@ -182,11 +182,11 @@ static void reply_not_committed(struct ctx *c)
 	http_header(c->res, "Retry-After", retry);
 }
 
-PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *params,
-                             const char **unique)
+PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *params, int nparams,
+                        const char **unique)
 {
 	PGresult *r = NULL;
-	switch (db_request_run(&c->db, id, params, &r, unique)) {
+	switch (db_request_run(&c->db, id, params, nparams, &r, unique)) {
 	case DB_OK:
 		/* The idempotency reservation is bookkeeping: released again on a 5xx. */
 		if (!statements[id].read_only && id != STMT_IDEM_BEGIN)
@@ -224,11 +224,6 @@ PGresult *db_or_reply_unique(struct ctx *c, enum stmt_id id, const char *const *
 	return NULL;
 }
 
-PGresult *db_or_reply(struct ctx *c, enum stmt_id id, const char *const *params)
-{
-	return db_or_reply_unique(c, id, params, NULL);
-}
-
 void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v)
 {
 	memset(v, 0, sizeof *v * (size_t)n);
@@ -253,81 +248,126 @@ void reply_json(struct ctx *c, int status)
 
 /* ==== Objects ==== */
 
-static void put_time(struct buf *b, PGresult *r, int row, int col)
+/* json_col, inlined into the row writers' loop. */
+static inline void put_col(struct jsonw *w, const char *key, PGresult *r, int row, int col,
+                           enum col_json type)
 {
 	char t[TIME_TEXT_MAX];
-	if (PQgetisnull(r, row, col) || time_from_pg(PQgetvalue(r, row, col), t) != 0)
-		buf_puts(b, "null");
-	else
-		buf_json_cstr(b, t);
+	/* Each type asks libpq only what it needs: this runs for every field of every row. */
+	switch (type) {
+	case COL_HIDDEN:
+		return;
+	case COL_BOOL:
+		jsonw_bool(w, key, PQgetvalue(r, row, col)[0] == 't');
+		return;
+	case COL_IS_DONE:
+		jsonw_bool(w, key, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0);
+		return;
+	case COL_IS_SET:
+		jsonw_bool(w, key, !PQgetisnull(r, row, col));
+		return;
+	case COL_INT:
+	case COL_JSON:
+		jsonw_raw(w, key, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+		return;
+	default:
+		break;
+	}
+	if (PQgetisnull(r, row, col)) {
+		jsonw_null(w, key);
+		return;
+	}
+	const char *v = PQgetvalue(r, row, col);
+	size_t n = (size_t)PQgetlength(r, row, col);
+	switch (type) {
+	case COL_WORD:
+		if (n + 2 <= sizeof t) { /* a word needs no escaping: quoted in one copy */
+			t[0] = '"';
+			memcpy(t + 1, v, n);
+			t[n + 1] = '"';
+			jsonw_raw(w, key, t, n + 2);
+			break;
+		}
+		/* fall through */
+	case COL_TEXT:
+		jsonw_str(w, key, v, n);
+		break;
+	case COL_TIME:
+		jsonw_cstr(w, key, time_from_pg(v, t) == 0 ? t : NULL);
+		break;
+	default: /* COL_INT_NULL, COL_JSON_NULL */
+		jsonw_raw(w, key, v, n);
+		break;
+	}
 }
 
-static void put_text(struct buf *b, PGresult *r, int row, int col)
+void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, enum col_json type)
 {
-	if (PQgetisnull(r, row, col))
-		buf_puts(b, "null");
-	else
-		buf_json_str(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+	put_col(w, key, r, row, col, type);
 }
 
-static void put_bool(struct buf *b, PGresult *r, int row, int col)
+/* A layout's JSON fields in its order (include/rows.h). */
+struct row_field {
+	struct jsonw_key key;
+	unsigned char type; /* enum col_json */
+	unsigned char col;  /* the column's position in the layout */
+};
+#define ROW_FIELD_(a, name, sql, key, type) {JSONW_KEY(key), type, name},
+#define ROW_VFIELD_(a, name, key, type) {JSONW_KEY(key), type, name},
+#define ROW_FIELDS(ROW) ROW(ROW_FIELD_, ROW_FIELD_, ROW_VFIELD_, )
+#define ROW_FIELDS_COUNT(f) (sizeof(f) / sizeof((f)[0]))
+
+static const struct row_field user_fields[] = {ROW_FIELDS(USER_ROW)};
+static const struct row_field task_fields[] = {ROW_FIELDS(TASK_ROW)};
+static const struct row_field api_key_fields[] = {ROW_FIELDS(API_KEY_ROW)};
+static const struct row_field notif_fields[] = {ROW_FIELDS(NOTIF_ROW)};
+
+/* The layout's fields of row (its first column at col), as members of w's open object. */
+static void put_fields(struct jsonw *w, PGresult *r, int row, int col, const struct row_field *f,
+                       size_t n)
 {
-	buf_puts(b, PQgetvalue(r, row, col)[0] == 't' ? "true" : "false");
+	for (size_t i = 0; i < n; i++, f++) {
+		if (f->type == COL_HIDDEN)
+			continue;
+		jsonw_key(w, &f->key);
+		put_col(w, NULL, r, row, col + f->col, f->type);
+	}
 }
 
 void json_user(struct buf *b, PGresult *r, int row, int col)
 {
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"email\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"username\":");
-	put_text(b, r, row, col + 2);
-	buf_puts(b, ",\"full_name\":");
-	put_text(b, r, row, col + 3);
-	buf_puts(b, ",\"role\":");
-	put_text(b, r, row, col + 4);
-	buf_puts(b, ",\"is_active\":");
-	put_bool(b, r, row, col + 5);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 6);
-	buf_puts(b, ",\"updated_at\":");
-	put_time(b, r, row, col + 7);
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
+	jsonw_obj_close(&w);
 }
 
 void json_task(struct buf *b, PGresult *r, int row, int col)
 {
-	const char *status = PQgetvalue(r, row, col + 3);
-	buf_cat(b, "{\"id\":", PQgetvalue(r, row, col), ",\"title\":", NULL);
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"description\":");
-	put_text(b, r, row, col + 2);
-	buf_cat(b, ",\"status\":\"", status, "\",\"priority\":", NULL);
-	put_text(b, r, row, col + 4);
-	buf_puts(b, ",\"due_date\":");
-	put_time(b, r, row, col + 5);
-	buf_cat(b, ",\"is_completed\":", strcmp(status, STATUS_COMPLETED) == 0 ? "true" : "false",
-	        ",\"owner_id\":", PQgetvalue(r, row, col + 6), ",\"created_at\":", NULL);
-	put_time(b, r, row, col + 7);
-	buf_puts(b, ",\"updated_at\":");
-	put_time(b, r, row, col + 8);
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
+	jsonw_obj_close(&w);
+}
+
+void json_notification(struct buf *b, PGresult *r, int row, int col)
+{
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
+	jsonw_obj_close(&w);
 }
 
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key)
 {
-	buf_printf(b, "{\"id\":%s,\"name\":", PQgetvalue(r, row, col));
-	put_text(b, r, row, col + 1);
-	buf_puts(b, ",\"prefix\":");
-	put_text(b, r, row, col + 2);
-	buf_puts(b, ",\"created_at\":");
-	put_time(b, r, row, col + 3);
-	buf_puts(b, ",\"last_used_at\":");
-	put_time(b, r, row, col + 4);
-	buf_puts(b, ",\"expires_at\":");
-	put_time(b, r, row, col + 5);
-	if (key) {
-		buf_puts(b, ",\"key\":");
-		buf_json_cstr(b, key);
-	}
-	buf_putc(b, '}');
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	put_fields(&w, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
+	if (key)
+		jsonw_cstr(&w, "key", key);
+	jsonw_obj_close(&w);
 }

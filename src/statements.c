@@ -32,7 +32,6 @@
 	"WHERE cs.id = " CALLER_ARG(4) "::bigint AND cs.revoked_at IS NULL) = u.id "                   \
 	"ELSE to_timestamp(" CALLER_ARG(3) "::bigint) > u.sessions_valid_after AND NOT EXISTS "        \
 	"(SELECT 1 FROM revoked_tokens rt WHERE rt.jti = " CALLER_ARG(2) ") END) "
-#define CALLER_COLS "c.id, c.role, c.is_active"
 #define SECONDS(p) p "::bigint * interval '1 second'"
 /* Seconds an account's logins stay throttled (NULL when they are not). */
 #define LOCKED_SECONDS(name)                                                                         \
@@ -44,11 +43,6 @@
 #define TASK_NEW_STATUS "(CASE WHEN $7::bool THEN $8::text " \
 	"WHEN $9::bool AND $10::bool THEN '" STATUS_COMPLETED "' " \
 	"WHEN $9::bool AND t.status = '" STATUS_COMPLETED "' THEN '" STATUS_TODO "' ELSE t.status END)"
-
-#define PREFS_COLS "coalesce(p.default_page_size, " PREF_DEFAULT_PAGE_SIZE "), " \
-	"coalesce(p.default_sort, '" PREF_DEFAULT_SORT "'), coalesce(p.timezone, '" PREF_DEFAULT_TIMEZONE "'), " \
-	"coalesce(p.notify_task_created, true), coalesce(p.notify_task_completed, true), " \
-	"coalesce(p.notify_due_soon, true)"
 
 #define IDEM_TTL "24 hours"
 #define IDEM_STALE "60 seconds"
@@ -132,9 +126,10 @@
 	COUNT_ROWS("c.target IS NOT NULL AND t.owner_id = c.target AND " LIST_SEARCH) " + " \
 	COUNT_ROWS("c.target IS NULL AND " LIST_SEARCH)
 
-/* Columns: caller (3), ok (the request may see these tasks), sort, page size, total, then
-   the page's tasks (TASK_COLS), one more than the page size when there is a next page.
-   Only the branch of the request's sort and direction returns rows. */
+/* Columns (include/rows.h, enum list_col): the caller, ok (the request may see these
+   tasks), sort, page size, total (LIST_HEAD_ROW), then the page's tasks (TASK_ROW), one
+   more than the page size when there is a next page. Only the branch of the request's
+   sort and direction returns rows. */
 /* The caller (CALLER_CTE) with what the list needs of them; the query names it c. */
 #define TASK_LIST_SQL(BRANCHES, TOTAL, ORDER) \
 	CALLER_CTE ", l AS (SELECT c.id, c.role, c.is_active, " \
@@ -147,7 +142,7 @@
 	"   AND $11::timestamptz IS NULL AND $12::bool IS NULL AND $13::text IS NULL) AS plain, " \
 	"  $15::timestamptz AS cursor_time, $16::smallint AS cursor_rank, $17::text AS cursor_title " \
 	"  FROM c LEFT JOIN user_preferences p ON p.user_id = c.id) " \
-	"SELECT " CALLER_COLS ", c.ok, c.sort, c.lim, n.total, " TASK_COLS("p") " FROM l c " \
+	"SELECT " CALLER_COLS ", " ROW_SQL(LIST_HEAD_ROW, "") ", " TASK_COLS("p") " FROM l c " \
 	"CROSS JOIN LATERAL (SELECT CASE WHEN c.ok THEN " TOTAL " END AS total OFFSET 0) n " \
 	"LEFT JOIN LATERAL (SELECT * FROM (" BRANCHES ") b WHERE c.ok " \
 	"ORDER BY " ORDER("b") " LIMIT c.lim + 1) p ON true ORDER BY " ORDER("p")
@@ -718,7 +713,7 @@ const struct statement statements[STMT_COUNT] = {
 		"SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
 		2, 0},
 	/* $2 webhook, $3 the last id of the previous page (NULL: from the newest), $4 page size + 1;
-	   column 3 says whether the webhook is the caller's, the attempts follow, newest first. */
+	   DLIST_OWNED says whether the webhook is the caller's, the attempts follow, newest first. */
 	[STMT_WEBHOOK_DELIVERIES] = {"webhook_deliveries",
 		CALLER_CTE "SELECT " CALLER_COLS ", h.id IS NOT NULL, " DELIVERY_COLS("d") " FROM c "
 		"LEFT JOIN webhooks h ON h.id = $2::bigint AND h.user_id = c.id AND c.is_active "
@@ -726,5 +721,57 @@ const struct statement statements[STMT_COUNT] = {
 		"AND d.id < coalesce($3::bigint, " MAXID ") ORDER BY d.id DESC LIMIT $4::int) d ON true "
 		"ORDER BY d.id DESC",
 		4, 1},
+};
+
+/* The columns of each statement's result (include/rows.h), checked on every run (db.c);
+   a statement left out is not checked. */
+const int statement_columns[STMT_COUNT] = {
+	[STMT_CALLER] = CALLER_NCOLS,
+	[STMT_REGISTER] = USER_NCOLS,
+	[STMT_LOGIN] = LOGIN_NCOLS,
+	[STMT_ME] = CALLER_NCOLS + USER_NCOLS,
+	[STMT_ME_UPDATE] = CALLER_NCOLS + USER_NCOLS,
+	[STMT_USERS_LIST] = CALLER_NCOLS + USER_NCOLS,
+	[STMT_USER_GET] = CALLER_NCOLS + USER_NCOLS,
+	[STMT_USER_DELETE] = CHANGED_NCOLS,
+	[STMT_ME_DELETE] = CHANGED_NCOLS,
+	[STMT_TASK_CREATE] = CALLER_NCOLS + TASK_NCOLS,
+	[STMT_TASK_LIST] = LIST_NCOLS,
+	[STMT_TASK_LIST_CREATED] = LIST_NCOLS,
+	[STMT_TASK_LIST_UPDATED] = LIST_NCOLS,
+	[STMT_TASK_LIST_DUE] = LIST_NCOLS,
+	[STMT_TASK_LIST_PRIORITY] = LIST_NCOLS,
+	[STMT_TASK_LIST_STATUS] = LIST_NCOLS,
+	[STMT_TASK_LIST_TITLE] = LIST_NCOLS,
+	[STMT_TASK_LIST_SEARCH] = LIST_NCOLS,
+	[STMT_TASK_STATS] = STATS_NCOLS,
+	[STMT_TASK_GET] = CALLER_NCOLS + TASK_NCOLS,
+	[STMT_TASK_UPDATE] = UPDATE_NCOLS,
+	[STMT_TASK_DELETE] = DELETE_NCOLS,
+	[STMT_PREFS_GET] = CALLER_NCOLS + PREFS_NCOLS,
+	[STMT_PREFS_UPDATE] = PREFS_UPDATE_NCOLS,
+	[STMT_IDEM_BEGIN] = IDEM_NCOLS,
+	[STMT_METRICS_COUNTS] = COUNTS_NCOLS,
+	[STMT_LOGIN_FAILED] = ONLY_NCOLS,
+	[STMT_SESSION_CREATE] = ONLY_NCOLS,
+	[STMT_REFRESH] = REFRESH_NCOLS,
+	[STMT_LOGOUT] = CALLER_NCOLS,
+	[STMT_LOGOUT_ALL] = CALLER_NCOLS,
+	[STMT_PASSWORD_GET] = PWGET_NCOLS,
+	[STMT_PASSWORD_SET] = CALLER_NCOLS,
+	[STMT_API_KEY_CREATE] = CALLER_NCOLS + API_KEY_NCOLS,
+	[STMT_API_KEY_LIST] = CALLER_NCOLS + API_KEY_NCOLS,
+	[STMT_API_KEY_DELETE] = CHANGED_NCOLS,
+	[STMT_NOTIF_LIST] = NLIST_NCOLS,
+	[STMT_NOTIF_READ] = CALLER_NCOLS + NOTIF_NCOLS,
+	[STMT_NOTIF_READ_ALL] = CHANGED_NCOLS,
+	[STMT_REPORT_CREATE] = RCREATE_NCOLS,
+	[STMT_REPORT_GET] = CALLER_NCOLS + REPORT_NCOLS,
+	[STMT_REPORT_CHUNK] = ONLY_NCOLS,
+	[STMT_WEBHOOK_CREATE] = CALLER_NCOLS + WEBHOOK_NCOLS,
+	[STMT_WEBHOOK_LIST] = CALLER_NCOLS + WEBHOOK_NCOLS,
+	[STMT_WEBHOOK_GET] = CALLER_NCOLS + WEBHOOK_NCOLS,
+	[STMT_WEBHOOK_DELETE] = CHANGED_NCOLS,
+	[STMT_WEBHOOK_DELIVERIES] = DLIST_NCOLS,
 };
 /* clang-format on */
