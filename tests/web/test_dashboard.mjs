@@ -267,10 +267,16 @@ try {
       swapped = true;
       return route.continue({ headers: { ...req.headers(), authorization: `Bearer ${expiredToken(uid, USER)}` } });
     });
+    // The page already shows "2 tasks": wait for the renewal and the list asked again.
+    const renewed = A.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'), { timeout: 20000 });
+    const listed = A.waitForResponse((r) => /\/api\/v1\/tasks\/\?/.test(r.url()) && r.status() === 200, { timeout: 20000 });
     await A.locator('form.filters').getByRole('button', { name: 'Apply' }).click();
+    const refresh = await renewed;
+    await listed;
     await A.getByText('Overview').waitFor();
     await A.locator('.page-info', { hasText: '2 tasks' }).waitFor();
     await A.unroute('**/api/v1/tasks/?*');
+    if (refresh.status() !== 200) return false;
     return swapped && refreshed && (await A.getByRole('heading', { level: 1, name: 'Tasks' }).count()) === 1;
   });
 
