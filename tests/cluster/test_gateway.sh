@@ -42,8 +42,60 @@ for layout in $layouts; do
 	if [[ $layout == shared ]]; then hosts=1 main=1; else hosts=2 main=2; fi
 	cluster_up "gw$layout" CLUSTER_LAYOUT="$layout" CLUSTER_HOSTS=$hosts AUTH_HOSTS=1 REPLICA=0 \
 		TASKAPI_WORKERS=2 BCRYPT_COST=4 RATE_LIMIT=on \
-		RATE_LIMIT_AUTH=5r/s RATE_LIMIT_AUTH_BURST=10 RATE_LIMIT_API=500r/s RATE_LIMIT_API_BURST=1000
+		RATE_LIMIT_AUTH=5r/s RATE_LIMIT_AUTH_BURST=10 RATE_LIMIT_API=500r/s RATE_LIMIT_API_BURST=1000 \
+		DB_LOCK_TIMEOUT_MS=10000
 	edge_tests "$layout" "$main"
+
+	# The database stuck behind a lock (the lock timeout raised above, so the statement
+	# timeout is what ends the wait): the pool answers within the balancer's 5 s read
+	# timeout (cluster-up's deadline 3 s + statement timeout 1.5 s), 503 + Retry-After in
+	# the API's JSON, and nothing is committed; NGINX's 504 would mean it gave up first.
+	register_user S
+	PGAPPNAME=taskapi-test-lock psql "$DATABASE_URL" -qAtX -c "BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;" \
+		>/dev/null 2>&1 &
+	locker=$!
+	locked() { [ "$(psql "$DATABASE_URL" -qAtX -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'tasks' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]; }
+	wait_for 10 locked
+	title="stuck $layout $(unique)"
+	for m in POST GET; do
+		args=(-s -o "$CLUSTER_WORK/stuck.body" -D "$CLUSTER_WORK/stuck.head" -w '%{http_code} %{time_total}'
+			--max-time 30 -H "Authorization: Bearer $S_TOKEN")
+		[ $m = GET ] || args+=(-H 'Content-Type: application/json' --data-binary "{\"title\":\"$title\"}")
+		out=$(curl "${args[@]}" -X $m "$BASE_URL/api/v1/tasks/")
+		retry=$(tr -d '\r' <"$CLUSTER_WORK/stuck.head" | awk -F': ' 'tolower($1) == "retry-after" { print $2 }')
+		echo "# gateway $layout: $m /api/v1/tasks/ with tasks locked: status and seconds $out"
+		check "gateway $layout: $m with the database stuck: the pool's 503 with Retry-After, not NGINX's 504 ($out, $(cat "$CLUSTER_WORK/stuck.body"))" \
+			test "${out%% *}" = 503 -a -n "$retry" -a "$(jq -r .detail "$CLUSTER_WORK/stuck.body" 2>/dev/null)" = 'Service temporarily unavailable'
+	done
+	psql "$DATABASE_URL" -qAtX -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'taskapi-test-lock'" >/dev/null
+	wait "$locker" 2>/dev/null
+	check "gateway $layout: the create answered 503 committed nothing" \
+		test "$(psql "$DATABASE_URL" -qAtX -c "SELECT count(*) FROM tasks WHERE title = '$title'")" = 0
+
+	# NGINX's own 500 and 504 (the pages every template shares, nginx/edge-server.conf):
+	# the API's JSON, the request id, no Retry-After (a 504's outcome is unknown).
+	# 500: a body too big for memory cannot be buffered to disk, its temp directory
+	# replaced by a file (so that even workers running as root fail).
+	tmp=$CLUSTER_DIR/nginx/client_body
+	mv "$tmp" "$tmp.away" && touch "$tmp"
+	head -c 200000 /dev/zero | tr '\0' x | sed 's/^/{"title":"/; s/$/"}/' >"$CLUSTER_WORK/big.json"
+	edge_page() { # edge_page STATUS DETAIL-PREFIX CURL-ARGS...: one request and its checks
+		local want=$1 detail=$2 id="edge-$want-$(unique)" got rid
+		shift 2
+		got=$(curl -s -o "$CLUSTER_WORK/edge.body" -D "$CLUSTER_WORK/edge.head" -w '%{http_code} %{time_total}' \
+			--max-time 30 -H "X-Request-ID: $id" -H "Authorization: Bearer $S_TOKEN" "$@")
+		rid=$(tr -d '\r' <"$CLUSTER_WORK/edge.head" | awk -F': ' 'tolower($1) == "x-request-id" { print $2 }')
+		echo "# gateway $layout: NGINX's own $want: status and seconds $got"
+		check "gateway $layout: NGINX's own $want is the API's JSON with the request id, no Retry-After ($got, $(cat "$CLUSTER_WORK/edge.body"))" \
+			bash -c "[ '${got%% *}' = $want ] && [ '$rid' = '$id' ] && jq -e '.detail | startswith(\"$detail\")' '$CLUSTER_WORK/edge.body' >/dev/null && ! grep -qi '^Retry-After:' '$CLUSTER_WORK/edge.head'"
+	}
+	edge_page 500 "Internal server error" -H 'Content-Type: application/json' --data-binary @"$CLUSTER_WORK/big.json" "$BASE_URL/api/v1/tasks/"
+	rm -f "$tmp" && mv "$tmp.away" "$tmp"
+	# 504: every worker of the host stopped (SIGSTOP) past the read timeout.
+	stopped=$(pgrep -P "$(cat "$CLUSTER_DIR/hosts/h$main/pool.pid")" | xargs)
+	kill -STOP $stopped
+	edge_page 504 "Gateway Timeout" "$BASE_URL/api/v1/tasks/"
+	kill -CONT $stopped
 
 	# The auth limit (5 r/s, burst 10): 60 logins in a row from one address, one curl on
 	# one kept connection (no process start between them), get 429s. A new name each

@@ -10,6 +10,7 @@
 #   - SIGHUP while slow requests are in flight: every one answered, every row there;
 #   - a worker that cannot finish within the drain time is killed and the master's log
 #     names the request it was on; its client gets 502 without Retry-After;
+#   - NGINX's own 500 (a request body that cannot be buffered) in the API's JSON;
 #   - PostgreSQL stopped and started: the time from its accepting connections to the
 #     first answered request is printed (reconnect on demand, floor 200 ms).
 # Needs DATABASE_URL, VAR_DIR and PG_PORT of the main stack. Prints its measurements.
@@ -156,7 +157,19 @@ env VAR_DIR="$dir" PORT="$port" DATABASE_URL="$DATABASE_URL" TASKAPI_WORKERS=2 A
 	RATE_LIMIT=off TASKAPI_LOG_FILE="$log" "$REPO/scripts/stack-up" >>"$dir/up.log" 2>&1
 master=$(cat "$dir/run/taskapi.pid")
 
-# ---- 5. the database goes away and comes back: how soon is the service back?
+# ---- 5. NGINX's own 500 (one-host template): a body too big for memory that cannot be
+# buffered to disk (the temp directory replaced by a file, so that even root fails).
+tmp=$dir/nginx/client_body
+mv "$tmp" "$tmp.away" && touch "$tmp"
+head -c 200000 /dev/zero | tr '\0' x | sed 's/^/{"title":"/; s/$/"}/' >"$_T/big.json"
+s=$(curl -s -o "$_T/big.out" -D "$_T/big.head" -w '%{http_code}' -H "X-Request-ID: big-$u" \
+	-H "Authorization: Bearer $W_TOKEN" -H 'Content-Type: application/json' --data-binary @"$_T/big.json" \
+	"$BASE_URL/api/v1/tasks/")
+rm -f "$tmp" && mv "$tmp.away" "$tmp"
+check "NGINX's own 500 is the API's JSON with the request id ($s $(cat "$_T/big.out"))" \
+	bash -c "[ $s = 500 ] && grep -qi '^X-Request-ID: big-$u' '$_T/big.head' && jq -e '.detail == \"Internal server error\"' '$_T/big.out' >/dev/null"
+
+# ---- 6. the database goes away and comes back: how soon is the service back?
 TOKEN=$W_TOKEN req GET /api/v1/users/me
 expect_status 200 "setup: the pool answers before the outage"
 "$REPO/scripts/pg-down" "$main_var/pg" >/dev/null 2>&1
