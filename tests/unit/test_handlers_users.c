@@ -1,0 +1,297 @@
+/* Registration and the caller's account (src/handlers_auth.c, src/handlers_users.c), the
+   database answered by the harness. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "auth.h"
+#include "config.h"
+#include "crypto.h"
+#include "handler_test.h"
+#include "rows.h"
+#include "words.h"
+
+#define REGISTER_BODY                                                                   \
+	"{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"Secret123\"," \
+	"\"full_name\":null}"
+
+static PGresult *as_user7(enum stmt_id id)
+{
+	PGresult *r = ht_result(id, 1);
+	ht_caller(r, "7", ROLE_USER, "t");
+	return r;
+}
+
+static void assert_503_retry(void)
+{
+	char retry[16];
+	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
+	assert_int_equal(ht_status(), 503);
+	assert_string_equal(ht_header("Retry-After"), retry);
+}
+
+/* ==== POST /auth/register ==== */
+
+static void register_answers_201_with_the_user(void **state)
+{
+	(void)state;
+	PGresult *r = ht_result(STMT_REGISTER, 1);
+	ht_user(r, FIRST_COL, "9", "ada", "ada@example.com");
+	ht_expect(STMT_REGISTER, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
+	                            .body = REGISTER_BODY});
+	assert_int_equal(ht_status(), 201);
+	ht_user_check(ht_json(), 9, "ada", "ada@example.com");
+	assert_string_equal(ht_param(0, 0), "ada@example.com");
+	assert_string_equal(ht_param(0, 1), "ada");
+	assert_null(ht_param(0, 2));
+	/* The password is stored as its bcrypt hash, never as itself. */
+	assert_int_equal(strncmp(ht_param(0, 3), "$2", 2), 0);
+	assert_true(password_verify("Secret123", ht_param(0, 3)));
+	assert_string_equal(ht_param(0, 4), ROLE_USER);
+}
+
+static void register_taken_email_is_400(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REGISTER, DB_UNIQUE, NULL, "users_email_key");
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
+	                            .body = REGISTER_BODY});
+	assert_int_equal(ht_status(), 400);
+	assert_string_equal(ht_detail(), "Email already registered");
+}
+
+static void register_taken_username_is_400(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REGISTER, DB_UNIQUE, NULL, "users_username_key");
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
+	                            .body = REGISTER_BODY});
+	assert_int_equal(ht_status(), 400);
+	assert_string_equal(ht_detail(), "Username already taken");
+}
+
+static void register_weak_password_is_422_without_a_statement(void **state)
+{
+	(void)state;
+	ht_run(&(struct ht_request){
+		.method = HTTP_POST, .path = "/api/v1/auth/register",
+		.body = "{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"short\"}"});
+	assert_int_equal(ht_status(), 422);
+	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(ht_member(first, "loc"), 1)),
+	                    "password");
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+static void register_with_database_away_is_503(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REGISTER, DB_UNAVAILABLE, NULL, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
+	                            .body = REGISTER_BODY});
+	assert_503_retry();
+}
+
+static void register_admin_when_disabled_is_403(void **state)
+{
+	(void)state;
+	int allowed = cfg.allow_admin_registration;
+	cfg.allow_admin_registration = 0;
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register-admin",
+	                            .body = REGISTER_BODY});
+	cfg.allow_admin_registration = allowed;
+	assert_int_equal(ht_status(), 403);
+	assert_string_equal(ht_detail(), "Admin registration is disabled");
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+static void register_admin_passes_the_admin_role(void **state)
+{
+	(void)state;
+	int allowed = cfg.allow_admin_registration;
+	cfg.allow_admin_registration = 1;
+	PGresult *r = ht_result(STMT_REGISTER, 1);
+	ht_user(r, FIRST_COL, "10", "ada", "ada@example.com");
+	ht_expect(STMT_REGISTER, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register-admin",
+	                            .body = REGISTER_BODY});
+	cfg.allow_admin_registration = allowed;
+	assert_int_equal(ht_status(), 201);
+	assert_string_equal(ht_param(0, 4), ROLE_ADMIN);
+}
+
+/* ==== GET /users/me ==== */
+
+static void me_without_credential_is_401(void **state)
+{
+	(void)state;
+	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me"});
+	assert_int_equal(ht_status(), 401);
+	assert_string_equal(ht_detail(), "Not authenticated");
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+static void me_for_deleted_user_is_401(void **state)
+{
+	(void)state;
+	ht_expect(STMT_ME, DB_OK, ht_result(STMT_ME, 1), NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 401);
+	assert_string_equal(ht_detail(), "Could not validate credentials");
+}
+
+static void me_answers_the_user(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_ME);
+	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
+	ht_expect(STMT_ME, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 200);
+	ht_user_check(ht_json(), 7, "ada", "ada@example.com");
+	assert_int_equal(strncmp(ht_param(0, 0), "{\"7\",", 5), 0);
+}
+
+static void me_by_api_key_passes_its_prefix_and_hash(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_ME);
+	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
+	ht_expect(STMT_ME, DB_OK, r, NULL);
+	const char *bearer = ht_bearer_api_key();
+	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
+	                            .authorization = bearer});
+	assert_int_equal(ht_status(), 200);
+	/* {NULL,NULL,NULL,NULL,"<prefix>","<sha-256 of the key>"} */
+	char hash[SHA256_HEX_LEN + 1], want[160];
+	crypto_sha256_hex(bearer + 7, API_KEY_LEN, hash);
+	snprintf(want, sizeof want, "{NULL,NULL,NULL,NULL,\"%.*s\",\"%s\"}", API_KEY_PREFIX_LEN,
+	         bearer + 7, hash);
+	assert_string_equal(ht_param(0, 0), want);
+}
+
+static void me_with_database_away_is_503(void **state)
+{
+	(void)state;
+	ht_expect(STMT_ME, DB_UNAVAILABLE, NULL, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer(7)});
+	assert_503_retry();
+}
+
+/* ==== PUT /users/me ==== */
+
+static void me_update_answers_the_user(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_ME_UPDATE);
+	ht_user(r, CALLER_NCOLS, "7", "ada2", "ada@example.com");
+	ht_expect(STMT_ME_UPDATE, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
+	                            .body = "{\"username\":\"ada2\"}", .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 200);
+	ht_user_check(ht_json(), 7, "ada2", "ada@example.com");
+	assert_string_equal(ht_param(0, 1), "f"); /* email not given */
+	assert_string_equal(ht_param(0, 3), "t"); /* username given */
+	assert_string_equal(ht_param(0, 4), "ada2");
+	assert_string_equal(ht_param(0, 7), "f"); /* password not given */
+	assert_string_equal(ht_param(0, 9), "3"); /* the token's session */
+}
+
+static void me_update_to_taken_username_is_400(void **state)
+{
+	(void)state;
+	ht_expect(STMT_ME_UPDATE, DB_UNIQUE, NULL, "users_username_key");
+	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
+	                            .body = "{\"username\":\"bob\"}", .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 400);
+	assert_string_equal(ht_detail(), "Username already taken");
+}
+
+static void me_update_bad_email_checks_the_caller_then_422(void **state)
+{
+	(void)state;
+	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER), NULL);
+	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
+	                            .body = "{\"email\":\"not an address\"}", .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 422);
+}
+
+static void me_update_bad_body_of_unknown_caller_is_401(void **state)
+{
+	(void)state;
+	/* FastAPI's order: the caller is resolved before the body is judged. */
+	ht_expect(STMT_CALLER, DB_OK, ht_result(STMT_CALLER, 1), NULL);
+	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
+	                            .body = "{\"email\":\"not an address\"}", .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 401);
+}
+
+/* ==== DELETE /users/me ==== */
+
+static void me_delete_answers_204(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_ME_DELETE);
+	ht_set(r, 0, CHANGED_COUNT, "1");
+	ht_expect(STMT_ME_DELETE, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 204);
+}
+
+static void me_delete_by_api_key_is_403(void **state)
+{
+	(void)state;
+	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer_api_key()});
+	assert_int_equal(ht_status(), 403);
+	assert_string_equal(ht_detail(), "This action needs a login session, not an API key");
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+static void me_delete_with_outcome_unknown_is_502(void **state)
+{
+	(void)state;
+	ht_expect(STMT_ME_DELETE, DB_UNKNOWN, NULL, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
+	                            .authorization = ht_bearer(7)});
+	assert_int_equal(ht_status(), 502);
+	assert_null(ht_header("Retry-After"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(register_answers_201_with_the_user),
+		T(register_taken_email_is_400),
+		T(register_taken_username_is_400),
+		T(register_weak_password_is_422_without_a_statement),
+		T(register_with_database_away_is_503),
+		T(register_admin_when_disabled_is_403),
+		T(register_admin_passes_the_admin_role),
+		T(me_without_credential_is_401),
+		T(me_for_deleted_user_is_401),
+		T(me_answers_the_user),
+		T(me_by_api_key_passes_its_prefix_and_hash),
+		T(me_with_database_away_is_503),
+		T(me_update_answers_the_user),
+		T(me_update_to_taken_username_is_400),
+		T(me_update_bad_email_checks_the_caller_then_422),
+		T(me_update_bad_body_of_unknown_caller_is_401),
+		T(me_delete_answers_204),
+		T(me_delete_by_api_key_is_403),
+		T(me_delete_with_outcome_unknown_is_502),
+	};
+	return cmocka_run_group_tests(tests, ht_group_setup, NULL);
+}
