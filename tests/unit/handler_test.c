@@ -18,7 +18,7 @@
 #include "words.h"
 
 #define HT_STATEMENTS_MAX 8 /* per request */
-#define HT_PARAMS_MAX 24
+#define HT_PARAMS_MAX     24
 
 /* ==== The fake runner ==== */
 
@@ -64,11 +64,11 @@ PGresult *ht_result(enum stmt_id id, int rows)
 	int n = statement_columns[id];
 	assert_true(n > 0 && n <= 64);
 	PGresAttDesc attrs[64];
-	char names[64][8];
+	char names[64][16];
 	for (int i = 0; i < n; i++) {
 		snprintf(names[i], sizeof names[i], "c%d", i);
-		attrs[i] = (PGresAttDesc){.name = names[i], .typid = 25 /* text */, .typlen = -1,
-		                          .atttypmod = -1};
+		attrs[i] =
+			(PGresAttDesc){.name = names[i], .typid = 25 /* text */, .typlen = -1, .atttypmod = -1};
 	}
 	PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
 	assert_non_null(r);
@@ -92,8 +92,8 @@ void ht_caller(PGresult *r, const char *id, const char *role, const char *active
 	ht_set(r, 0, CALLER_ACTIVE, active);
 }
 
-void ht_task(PGresult *r, int row, int col, const char *id, const char *title,
-             const char *status, const char *version)
+void ht_task(PGresult *r, int row, int col, const char *id, const char *title, const char *status,
+             const char *version)
 {
 	ht_set(r, row, col + TASK_ID, id);
 	ht_set(r, row, col + TASK_TITLE, title);
@@ -200,8 +200,8 @@ int ht_teardown(void **state)
 const char *ht_bearer(long long user_id)
 {
 	static char value[TOKEN_MAX + 8];
-	char *token = auth_token_sign(&cfg.jwt_keys[0], user_id, "ada", ROLE_USER, 3,
-	                              (long long)time(NULL), 3600);
+	char *token =
+		auth_token_sign(&cfg.jwt_keys[0], user_id, "ada", ROLE_USER, 3, (long long)time(NULL), 3600);
 	assert_non_null(token);
 	snprintf(value, sizeof value, "Bearer %s", token);
 	free(token);
@@ -241,6 +241,12 @@ void ht_run(const struct ht_request *r)
 	};
 	struct app_outcome out;
 	app_handle(&req, &res, &arena, &out);
+}
+
+void ht_call(enum http_method method, const char *path, const char *body, const char *authorization)
+{
+	ht_run(&(struct ht_request){
+		.method = method, .path = path, .body = body, .authorization = authorization});
 }
 
 /* ==== The answer ==== */

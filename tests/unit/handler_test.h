@@ -6,7 +6,7 @@
  *
  *   ht_caller(r = ht_result(STMT_TASK_GET, 1), "7", ROLE_USER, "t");
  *   ht_expect(STMT_TASK_GET, DB_OK, r, NULL);
- *   ht_run(&(struct ht_request){HTTP_GET, "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+ *   ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
  *   assert_int_equal(ht_status(), 200);
  *
  * The fake runner checks what the real one would: the statement is the one expected
@@ -37,8 +37,8 @@ void ht_set(PGresult *r, int row, int col, const char *value);
 void ht_caller(PGresult *r, const char *id, const char *role, const char *active);
 /* A task (TASK_ROW) at column col of row: the given values, the rest fixed
    (ht_task_check checks the JSON of one). */
-void ht_task(PGresult *r, int row, int col, const char *id, const char *title,
-             const char *status, const char *version);
+void ht_task(PGresult *r, int row, int col, const char *id, const char *title, const char *status,
+             const char *version);
 /* A user (USER_ROW) at column col of row 0. */
 void ht_user(PGresult *r, int col, const char *id, const char *username, const char *email);
 /* The next statement must be id; it answers st with r (DB_OK) or with the violated
@@ -68,6 +68,8 @@ const char *ht_bearer(long long user_id);
 const char *ht_bearer_api_key(void);
 /* Runs req as the worker would (app_handle); the answer is read with the functions below. */
 void ht_run(const struct ht_request *req);
+/* ht_run of a request with only these (body and authorization may be NULL). */
+void ht_call(enum http_method method, const char *path, const char *body, const char *authorization);
 int ht_status(void);
 /* A header of the answer (its value), or NULL. */
 const char *ht_header(const char *name);

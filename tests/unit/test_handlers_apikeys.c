@@ -64,9 +64,8 @@ static void create_shows_the_secret_once_and_stores_its_hash(void **state)
 	PGresult *r = as_user7(STMT_API_KEY_CREATE, 1);
 	key_row(r, 0, "4", "ci", PREFIX);
 	ht_expect(STMT_API_KEY_CREATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\",\"expires_at\":\"2027-02-01T09:00:00Z\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\",\"expires_at\":\"2027-02-01T09:00:00Z\"}",
+	        ht_bearer(7));
 	assert_int_equal(ht_status(), 201);
 	assert_string_equal(ht_header("Cache-Control"), "no-store");
 	struct json_object *o = ht_json();
@@ -87,8 +86,7 @@ static void create_shows_the_secret_once_and_stores_its_hash(void **state)
 static void create_without_credential_is_401(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\"}"});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\"}", NULL);
 	assert_int_equal(ht_status(), 401);
 	assert_int_equal(ht_statements_run(), 0);
 }
@@ -96,8 +94,7 @@ static void create_without_credential_is_401(void **state)
 static void create_by_api_key_is_403(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\"}", .authorization = ht_bearer_api_key()});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\"}", ht_bearer_api_key());
 	assert_int_equal(ht_status(), 403);
 	assert_int_equal(ht_statements_run(), 0);
 }
@@ -106,9 +103,8 @@ static void create_expiring_in_the_past_is_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\",\"expires_at\":\"2001-01-01T00:00:00Z\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\",\"expires_at\":\"2001-01-01T00:00:00Z\"}",
+	        ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
 	assert_string_equal(ht_str(first, "type"), "datetime_future");
@@ -118,8 +114,7 @@ static void create_for_unknown_caller_is_401(void **state)
 {
 	(void)state;
 	ht_expect(STMT_API_KEY_CREATE, DB_OK, ht_result(STMT_API_KEY_CREATE, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 401);
 	assert_null(ht_header("Cache-Control"));
 }
@@ -128,8 +123,7 @@ static void create_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_API_KEY_CREATE, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/api-keys",
-	                            .body = "{\"name\":\"ci\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\"}", ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -142,8 +136,7 @@ static void list_answers_the_keys_without_secrets(void **state)
 	key_row(r, 0, "4", "ci", PREFIX);
 	key_row(r, 1, "5", "backup", "tak_fedcba9876543210");
 	ht_expect(STMT_API_KEY_LIST, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/api-keys",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/api-keys", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	assert_string_equal(ht_header("Cache-Control"), "no-store");
 	struct json_object *a = ht_json();
@@ -157,8 +150,7 @@ static void list_without_keys_is_empty(void **state)
 	(void)state;
 	/* The caller's row comes back alone: no key columns. */
 	ht_expect(STMT_API_KEY_LIST, DB_OK, as_user7(STMT_API_KEY_LIST, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/api-keys",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/api-keys", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	assert_int_equal(json_object_array_length(ht_json()), 0);
 }
@@ -169,8 +161,7 @@ static void list_for_inactive_caller_is_403(void **state)
 	PGresult *r = ht_result(STMT_API_KEY_LIST, 1);
 	ht_caller(r, "7", ROLE_USER, "f");
 	ht_expect(STMT_API_KEY_LIST, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/api-keys",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/api-keys", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 403);
 	assert_string_equal(ht_detail(), "Inactive user");
 }
@@ -183,8 +174,7 @@ static void delete_answers_204(void **state)
 	PGresult *r = as_user7(STMT_API_KEY_DELETE, 1);
 	ht_set(r, 0, CHANGED_COUNT, "1");
 	ht_expect(STMT_API_KEY_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/api-keys/4",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/api-keys/4", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 204);
 	assert_string_equal(ht_param(0, 1), "4");
 }
@@ -195,8 +185,7 @@ static void delete_of_unknown_key_is_404(void **state)
 	PGresult *r = as_user7(STMT_API_KEY_DELETE, 1);
 	ht_set(r, 0, CHANGED_COUNT, "0");
 	ht_expect(STMT_API_KEY_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/api-keys/4",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/api-keys/4", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 404);
 	assert_string_equal(ht_detail(), "API key not found");
 }
@@ -205,8 +194,7 @@ static void delete_with_bad_id_is_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/api-keys/4x",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/api-keys/4x", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 }
 
@@ -214,8 +202,7 @@ static void delete_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_API_KEY_DELETE, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/api-keys/4",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/api-keys/4", NULL, ht_bearer(7));
 	assert_503_retry();
 }
 

@@ -43,7 +43,7 @@ static void assert_503_retry(void)
 static void get_without_credential_is_401(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5"});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, NULL);
 	assert_int_equal(ht_status(), 401);
 	assert_string_equal(ht_detail(), "Not authenticated");
 	assert_string_equal(ht_header("WWW-Authenticate"), "Bearer");
@@ -53,7 +53,7 @@ static void get_without_credential_is_401(void **state)
 static void get_with_bad_token_is_401(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = "Bearer x.y.z"});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, "Bearer x.y.z");
 	assert_int_equal(ht_status(), 401);
 	assert_string_equal(ht_detail(), "Could not validate credentials");
 	assert_int_equal(ht_statements_run(), 0);
@@ -63,7 +63,7 @@ static void get_for_unknown_caller_is_401(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_GET, DB_OK, ht_result(STMT_TASK_GET, 1), NULL); /* caller NULL */
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 401);
 	assert_string_equal(ht_detail(), "Could not validate credentials");
 }
@@ -74,7 +74,7 @@ static void get_for_inactive_caller_is_403(void **state)
 	PGresult *r = ht_result(STMT_TASK_GET, 1);
 	ht_caller(r, "7", ROLE_USER, "f");
 	ht_expect(STMT_TASK_GET, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 403);
 	assert_string_equal(ht_detail(), "Inactive user");
 }
@@ -83,7 +83,7 @@ static void get_missing_task_is_404(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_GET, DB_OK, as_user7(STMT_TASK_GET, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 404);
 	assert_string_equal(ht_detail(), "Task not found");
 	assert_caller_param(0);
@@ -97,7 +97,7 @@ static void get_answers_the_task_with_its_etag(void **state)
 	PGresult *r = as_user7(STMT_TASK_GET, 1);
 	ht_task(r, 0, CALLER_NCOLS, "5", "Write tests", STATUS_COMPLETED, "3");
 	ht_expect(STMT_TASK_GET, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	assert_string_equal(ht_header("ETag"), "\"5-3\"");
 	ht_task_check(ht_json(), 5, "Write tests", STATUS_COMPLETED);
@@ -109,7 +109,9 @@ static void get_with_current_etag_is_304(void **state)
 	PGresult *r = as_user7(STMT_TASK_GET, 1);
 	ht_task(r, 0, CALLER_NCOLS, "5", "Write tests", STATUS_TODO, "3");
 	ht_expect(STMT_TASK_GET, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7),
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/tasks/5",
+	                            .authorization = ht_bearer(7),
 	                            .if_none_match = "\"5-2\", \"5-3\""});
 	assert_int_equal(ht_status(), 304);
 	assert_string_equal(ht_header("ETag"), "\"5-3\"");
@@ -119,7 +121,7 @@ static void get_with_bad_id_checks_the_caller_then_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/abc", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/abc", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
 	assert_string_equal(ht_str(first, "type"), "int_parsing");
@@ -129,7 +131,7 @@ static void get_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_GET, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -137,7 +139,7 @@ static void get_with_database_error_is_500(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_GET, DB_ERROR, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 500);
 	assert_string_equal(ht_detail(), "Internal server error");
 	assert_null(ht_header("Retry-After"));
@@ -151,8 +153,7 @@ static void create_answers_201_with_defaults(void **state)
 	PGresult *r = as_user7(STMT_TASK_CREATE, 1);
 	ht_task(r, 0, CALLER_NCOLS, "11", "Buy milk", STATUS_TODO, "1");
 	ht_expect(STMT_TASK_CREATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks", .body = "{\"title\":\"Buy milk\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/tasks", "{\"title\":\"Buy milk\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 201);
 	assert_null(ht_header("ETag")); /* a replayed 201 could not carry one */
 	ht_task_check(ht_json(), 11, "Buy milk", STATUS_TODO);
@@ -170,11 +171,11 @@ static void create_passes_the_body_fields(void **state)
 	PGresult *r = as_user7(STMT_TASK_CREATE, 1);
 	ht_task(r, 0, CALLER_NCOLS, "12", "Ship", STATUS_IN_PROGRESS, "1");
 	ht_expect(STMT_TASK_CREATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks",
-	                            .body = "{\"title\":\"Ship\",\"description\":\"Say \\\"when\\\"\","
-	                            "\"status\":\"in_progress\",\"priority\":\"high\","
-	                            "\"due_date\":\"2027-03-01T12:00:00+02:00\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/tasks",
+	        "{\"title\":\"Ship\",\"description\":\"Say \\\"when\\\"\","
+	        "\"status\":\"in_progress\",\"priority\":\"high\","
+	        "\"due_date\":\"2027-03-01T12:00:00+02:00\"}",
+	        ht_bearer(7));
 	assert_int_equal(ht_status(), 201);
 	ht_task_check(ht_json(), 12, "Ship", STATUS_IN_PROGRESS);
 	assert_string_equal(ht_param(0, 2), "Say \"when\"");
@@ -186,7 +187,7 @@ static void create_passes_the_body_fields(void **state)
 static void create_without_credential_is_401(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks", .body = "{\"title\":\"Buy milk\"}"});
+	ht_call(HTTP_POST, "/api/v1/tasks", "{\"title\":\"Buy milk\"}", NULL);
 	assert_int_equal(ht_status(), 401);
 	assert_int_equal(ht_statements_run(), 0);
 }
@@ -195,7 +196,7 @@ static void create_without_title_is_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks", .body = "{\"status\":\"todo\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/tasks", "{\"status\":\"todo\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
 	assert_string_equal(ht_str(first, "type"), "missing");
@@ -207,8 +208,7 @@ static void create_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_CREATE, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks", .body = "{\"title\":\"Buy milk\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/tasks", "{\"title\":\"Buy milk\"}", ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -216,8 +216,7 @@ static void create_with_outcome_unknown_is_502_without_retry(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_CREATE, DB_UNKNOWN, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/tasks", .body = "{\"title\":\"Buy milk\"}",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_POST, "/api/v1/tasks", "{\"title\":\"Buy milk\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 502);
 	assert_null(ht_header("Retry-After"));
 }
@@ -233,8 +232,11 @@ static void update_answers_the_task_with_its_new_etag(void **state)
 	ht_task(r, 0, CALLER_NCOLS, "5", "Renamed", STATUS_TODO, "4");
 	ht_set(r, 0, UPDATE_VISIBLE, "t");
 	ht_expect(STMT_TASK_UPDATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PATCH, .path = "/api/v1/tasks/5", .body = "{\"title\":\"Renamed\"}",
-	                            .authorization = ht_bearer(7), .if_match = "\"5-3\""});
+	ht_run(&(struct ht_request){.method = HTTP_PATCH,
+	                            .path = "/api/v1/tasks/5",
+	                            .body = "{\"title\":\"Renamed\"}",
+	                            .authorization = ht_bearer(7),
+	                            .if_match = "\"5-3\""});
 	assert_int_equal(ht_status(), 200);
 	assert_string_equal(ht_header("ETag"), "\"5-4\"");
 	ht_task_check(ht_json(), 5, "Renamed", STATUS_TODO);
@@ -251,8 +253,11 @@ static void update_with_stale_etag_is_412(void **state)
 	PGresult *r = as_user7(STMT_TASK_UPDATE, 1);
 	ht_set(r, 0, UPDATE_VISIBLE, "t"); /* the task is there; its version did not match */
 	ht_expect(STMT_TASK_UPDATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/tasks/5", .body = "{\"title\":\"Renamed\"}",
-	                            .authorization = ht_bearer(7), .if_match = "\"5-2\""});
+	ht_run(&(struct ht_request){.method = HTTP_PUT,
+	                            .path = "/api/v1/tasks/5",
+	                            .body = "{\"title\":\"Renamed\"}",
+	                            .authorization = ht_bearer(7),
+	                            .if_match = "\"5-2\""});
 	assert_int_equal(ht_status(), 412);
 	assert_string_equal(ht_detail(), "Precondition Failed");
 	assert_string_equal(ht_param(0, UPDATE_IF_MATCH), "{2}");
@@ -264,7 +269,7 @@ static void update_without_if_match_passes_no_condition(void **state)
 	PGresult *r = as_user7(STMT_TASK_UPDATE, 1);
 	ht_set(r, 0, UPDATE_VISIBLE, "f");
 	ht_expect(STMT_TASK_UPDATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PATCH, .path = "/api/v1/tasks/5", .body = "{}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PATCH, "/api/v1/tasks/5", "{}", ht_bearer(7));
 	assert_int_equal(ht_status(), 404);
 	assert_string_equal(ht_detail(), "Task not found");
 	assert_null(ht_param(0, UPDATE_IF_MATCH));
@@ -274,8 +279,7 @@ static void update_with_contradicting_completion_is_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PATCH, .path = "/api/v1/tasks/5",
-	                            .body = "{\"status\":\"todo\",\"is_completed\":true}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PATCH, "/api/v1/tasks/5", "{\"status\":\"todo\",\"is_completed\":true}", ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
 	assert_string_equal(ht_str(first, "type"), "value_error");
@@ -285,7 +289,7 @@ static void update_timed_out_before_any_write_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_UPDATE, DB_TIMEOUT, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PATCH, .path = "/api/v1/tasks/5", .body = "{\"title\":\"x\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PATCH, "/api/v1/tasks/5", "{\"title\":\"x\"}", ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -298,7 +302,7 @@ static void delete_answers_204(void **state)
 	ht_set(r, 0, DELETE_COUNT, "1");
 	ht_set(r, 0, DELETE_VISIBLE, "t");
 	ht_expect(STMT_TASK_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 204);
 	assert_string_equal(ht_param(0, 1), "5");
 	assert_null(ht_param(0, 2));
@@ -311,7 +315,9 @@ static void delete_with_stale_etag_is_412(void **state)
 	ht_set(r, 0, DELETE_COUNT, "0");
 	ht_set(r, 0, DELETE_VISIBLE, "t");
 	ht_expect(STMT_TASK_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7),
+	ht_run(&(struct ht_request){.method = HTTP_DELETE,
+	                            .path = "/api/v1/tasks/5",
+	                            .authorization = ht_bearer(7),
 	                            .if_match = "\"5-1\""});
 	assert_int_equal(ht_status(), 412);
 	assert_string_equal(ht_param(0, 2), "{1}");
@@ -324,7 +330,7 @@ static void delete_of_someone_elses_task_is_404(void **state)
 	ht_set(r, 0, DELETE_COUNT, "0");
 	ht_set(r, 0, DELETE_VISIBLE, "f");
 	ht_expect(STMT_TASK_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 404);
 	assert_string_equal(ht_detail(), "Task not found");
 }
@@ -333,7 +339,7 @@ static void delete_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_DELETE, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/tasks/5", .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/tasks/5", NULL, ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -360,7 +366,7 @@ static void list_answers_the_page(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_LIST, DB_OK, list_result(STMT_TASK_LIST, 2, "10", "2", SORT_KEY_ID), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	struct json_object *o = ht_json();
 	assert_int_equal(json_object_object_length(o), 5);
@@ -380,7 +386,9 @@ static void list_with_more_rows_links_the_next_page(void **state)
 	(void)state;
 	/* One row more than the page size: there is a next page. */
 	ht_expect(STMT_TASK_LIST, DB_OK, list_result(STMT_TASK_LIST, 3, "2", "9", SORT_KEY_ID), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7),
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/tasks",
+	                            .authorization = ht_bearer(7),
 	                            .query = "limit=2&status=todo&junk=1"});
 	assert_int_equal(ht_status(), 200);
 	struct json_object *o = ht_json();
@@ -388,8 +396,7 @@ static void list_with_more_rows_links_the_next_page(void **state)
 	const char *cursor = ht_str(o, "next_cursor");
 	assert_true(strlen(cursor) > 0);
 	char link[1024];
-	snprintf(link, sizeof link, "</api/v1/tasks?limit=2&status=todo&cursor=%s>; rel=\"next\"",
-	         cursor);
+	snprintf(link, sizeof link, "</api/v1/tasks?limit=2&status=todo&cursor=%s>; rel=\"next\"", cursor);
 	assert_string_equal(ht_header("Link"), link);
 }
 
@@ -400,7 +407,7 @@ static void list_runs_the_preferred_sort(void **state)
 	ht_expect(STMT_TASK_LIST, DB_OK, list_result(STMT_TASK_LIST, 1, "10", "1", SORT_KEY_TITLE), NULL);
 	ht_expect(STMT_TASK_LIST_TITLE, DB_OK,
 	          list_result(STMT_TASK_LIST_TITLE, 1, "10", "1", SORT_KEY_TITLE), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	assert_string_equal(ht_param(1, 1), SORT_KEY_TITLE);
 	assert_int_equal(json_object_array_length(ht_member(ht_json(), "tasks")), 1);
@@ -412,7 +419,9 @@ static void list_of_another_owner_is_403(void **state)
 	PGresult *r = list_result(STMT_TASK_LIST, 1, "10", "0", SORT_KEY_ID);
 	ht_set(r, 0, LIST_OK, "f");
 	ht_expect(STMT_TASK_LIST, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7),
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/tasks",
+	                            .authorization = ht_bearer(7),
 	                            .query = "owner_id=8"});
 	assert_int_equal(ht_status(), 403);
 	assert_string_equal(ht_detail(), "Not enough permissions. Admin access required.");
@@ -422,7 +431,9 @@ static void list_with_bad_status_is_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7),
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/tasks",
+	                            .authorization = ht_bearer(7),
 	                            .query = "status=later"});
 	assert_int_equal(ht_status(), 422);
 }
@@ -431,7 +442,7 @@ static void list_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_TASK_LIST, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/tasks", .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/tasks", NULL, ht_bearer(7));
 	assert_503_retry();
 }
 

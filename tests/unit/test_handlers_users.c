@@ -16,8 +16,8 @@
 #include "rows.h"
 #include "words.h"
 
-#define REGISTER_BODY                                                                   \
-	"{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"Secret123\"," \
+#define REGISTER_BODY                                                                                   \
+	"{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"Secret123\","                   \
 	"\"full_name\":null}"
 
 static PGresult *as_user7(enum stmt_id id)
@@ -43,8 +43,7 @@ static void register_answers_201_with_the_user(void **state)
 	PGresult *r = ht_result(STMT_REGISTER, 1);
 	ht_user(r, FIRST_COL, "9", "ada", "ada@example.com");
 	ht_expect(STMT_REGISTER, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register", REGISTER_BODY, NULL);
 	assert_int_equal(ht_status(), 201);
 	ht_user_check(ht_json(), 9, "ada", "ada@example.com");
 	assert_string_equal(ht_param(0, 0), "ada@example.com");
@@ -60,8 +59,7 @@ static void register_taken_email_is_400(void **state)
 {
 	(void)state;
 	ht_expect(STMT_REGISTER, DB_UNIQUE, NULL, "users_email_key");
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register", REGISTER_BODY, NULL);
 	assert_int_equal(ht_status(), 400);
 	assert_string_equal(ht_detail(), "Email already registered");
 }
@@ -70,8 +68,7 @@ static void register_taken_username_is_400(void **state)
 {
 	(void)state;
 	ht_expect(STMT_REGISTER, DB_UNIQUE, NULL, "users_username_key");
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register", REGISTER_BODY, NULL);
 	assert_int_equal(ht_status(), 400);
 	assert_string_equal(ht_detail(), "Username already taken");
 }
@@ -79,9 +76,8 @@ static void register_taken_username_is_400(void **state)
 static void register_weak_password_is_422_without_a_statement(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){
-		.method = HTTP_POST, .path = "/api/v1/auth/register",
-		.body = "{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"short\"}"});
+	ht_call(HTTP_POST, "/api/v1/auth/register",
+	        "{\"email\":\"ada@example.com\",\"username\":\"ada\",\"password\":\"short\"}", NULL);
 	assert_int_equal(ht_status(), 422);
 	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(ht_member(first, "loc"), 1)),
@@ -93,8 +89,7 @@ static void register_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_REGISTER, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register", REGISTER_BODY, NULL);
 	assert_503_retry();
 }
 
@@ -103,8 +98,7 @@ static void register_admin_when_disabled_is_403(void **state)
 	(void)state;
 	int allowed = cfg.allow_admin_registration;
 	cfg.allow_admin_registration = 0;
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register-admin",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register-admin", REGISTER_BODY, NULL);
 	cfg.allow_admin_registration = allowed;
 	assert_int_equal(ht_status(), 403);
 	assert_string_equal(ht_detail(), "Admin registration is disabled");
@@ -119,8 +113,7 @@ static void register_admin_passes_the_admin_role(void **state)
 	PGresult *r = ht_result(STMT_REGISTER, 1);
 	ht_user(r, FIRST_COL, "10", "ada", "ada@example.com");
 	ht_expect(STMT_REGISTER, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_POST, .path = "/api/v1/auth/register-admin",
-	                            .body = REGISTER_BODY});
+	ht_call(HTTP_POST, "/api/v1/auth/register-admin", REGISTER_BODY, NULL);
 	cfg.allow_admin_registration = allowed;
 	assert_int_equal(ht_status(), 201);
 	assert_string_equal(ht_param(0, 4), ROLE_ADMIN);
@@ -131,7 +124,7 @@ static void register_admin_passes_the_admin_role(void **state)
 static void me_without_credential_is_401(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me"});
+	ht_call(HTTP_GET, "/api/v1/users/me", NULL, NULL);
 	assert_int_equal(ht_status(), 401);
 	assert_string_equal(ht_detail(), "Not authenticated");
 	assert_int_equal(ht_statements_run(), 0);
@@ -141,8 +134,7 @@ static void me_for_deleted_user_is_401(void **state)
 {
 	(void)state;
 	ht_expect(STMT_ME, DB_OK, ht_result(STMT_ME, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/users/me", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 401);
 	assert_string_equal(ht_detail(), "Could not validate credentials");
 }
@@ -153,8 +145,7 @@ static void me_answers_the_user(void **state)
 	PGresult *r = as_user7(STMT_ME);
 	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
 	ht_expect(STMT_ME, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/users/me", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	ht_user_check(ht_json(), 7, "ada", "ada@example.com");
 	assert_int_equal(strncmp(ht_param(0, 0), "{\"7\",", 5), 0);
@@ -167,14 +158,13 @@ static void me_by_api_key_passes_its_prefix_and_hash(void **state)
 	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
 	ht_expect(STMT_ME, DB_OK, r, NULL);
 	const char *bearer = ht_bearer_api_key();
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
-	                            .authorization = bearer});
+	ht_call(HTTP_GET, "/api/v1/users/me", NULL, bearer);
 	assert_int_equal(ht_status(), 200);
 	/* {NULL,NULL,NULL,NULL,"<prefix>","<sha-256 of the key>"} */
 	char hash[SHA256_HEX_LEN + 1], want[160];
 	crypto_sha256_hex(bearer + 7, API_KEY_LEN, hash);
-	snprintf(want, sizeof want, "{NULL,NULL,NULL,NULL,\"%.*s\",\"%s\"}", API_KEY_PREFIX_LEN,
-	         bearer + 7, hash);
+	snprintf(want, sizeof want, "{NULL,NULL,NULL,NULL,\"%.*s\",\"%s\"}", API_KEY_PREFIX_LEN, bearer + 7,
+	         hash);
 	assert_string_equal(ht_param(0, 0), want);
 }
 
@@ -182,8 +172,7 @@ static void me_with_database_away_is_503(void **state)
 {
 	(void)state;
 	ht_expect(STMT_ME, DB_UNAVAILABLE, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_GET, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_GET, "/api/v1/users/me", NULL, ht_bearer(7));
 	assert_503_retry();
 }
 
@@ -195,8 +184,7 @@ static void me_update_answers_the_user(void **state)
 	PGresult *r = as_user7(STMT_ME_UPDATE);
 	ht_user(r, CALLER_NCOLS, "7", "ada2", "ada@example.com");
 	ht_expect(STMT_ME_UPDATE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
-	                            .body = "{\"username\":\"ada2\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PUT, "/api/v1/users/me", "{\"username\":\"ada2\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 200);
 	ht_user_check(ht_json(), 7, "ada2", "ada@example.com");
 	assert_string_equal(ht_param(0, 1), "f"); /* email not given */
@@ -210,8 +198,7 @@ static void me_update_to_taken_username_is_400(void **state)
 {
 	(void)state;
 	ht_expect(STMT_ME_UPDATE, DB_UNIQUE, NULL, "users_username_key");
-	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
-	                            .body = "{\"username\":\"bob\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PUT, "/api/v1/users/me", "{\"username\":\"bob\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 400);
 	assert_string_equal(ht_detail(), "Username already taken");
 }
@@ -220,8 +207,7 @@ static void me_update_bad_email_checks_the_caller_then_422(void **state)
 {
 	(void)state;
 	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
-	                            .body = "{\"email\":\"not an address\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PUT, "/api/v1/users/me", "{\"email\":\"not an address\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 422);
 }
 
@@ -230,8 +216,7 @@ static void me_update_bad_body_of_unknown_caller_is_401(void **state)
 	(void)state;
 	/* FastAPI's order: the caller is resolved before the body is judged. */
 	ht_expect(STMT_CALLER, DB_OK, ht_result(STMT_CALLER, 1), NULL);
-	ht_run(&(struct ht_request){.method = HTTP_PUT, .path = "/api/v1/users/me",
-	                            .body = "{\"email\":\"not an address\"}", .authorization = ht_bearer(7)});
+	ht_call(HTTP_PUT, "/api/v1/users/me", "{\"email\":\"not an address\"}", ht_bearer(7));
 	assert_int_equal(ht_status(), 401);
 }
 
@@ -243,16 +228,14 @@ static void me_delete_answers_204(void **state)
 	PGresult *r = as_user7(STMT_ME_DELETE);
 	ht_set(r, 0, CHANGED_COUNT, "1");
 	ht_expect(STMT_ME_DELETE, DB_OK, r, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/users/me", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 204);
 }
 
 static void me_delete_by_api_key_is_403(void **state)
 {
 	(void)state;
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer_api_key()});
+	ht_call(HTTP_DELETE, "/api/v1/users/me", NULL, ht_bearer_api_key());
 	assert_int_equal(ht_status(), 403);
 	assert_string_equal(ht_detail(), "This action needs a login session, not an API key");
 	assert_int_equal(ht_statements_run(), 0);
@@ -262,8 +245,7 @@ static void me_delete_with_outcome_unknown_is_502(void **state)
 {
 	(void)state;
 	ht_expect(STMT_ME_DELETE, DB_UNKNOWN, NULL, NULL);
-	ht_run(&(struct ht_request){.method = HTTP_DELETE, .path = "/api/v1/users/me",
-	                            .authorization = ht_bearer(7)});
+	ht_call(HTTP_DELETE, "/api/v1/users/me", NULL, ht_bearer(7));
 	assert_int_equal(ht_status(), 502);
 	assert_null(ht_header("Retry-After"));
 }
