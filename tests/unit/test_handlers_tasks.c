@@ -446,6 +446,69 @@ static void list_with_database_away_is_503(void **state)
 	assert_503_retry();
 }
 
+/* ==== GET /tasks/stats ==== */
+
+static void stats_answers_the_counts(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_TASK_STATS, 1);
+	ht_set(r, 0, STATS_OK, "t");
+	ht_set(r, 0, STATS_TOTAL, "6");
+	for (int i = 0; task_statuses[i]; i++) {
+		char n[4];
+		snprintf(n, sizeof n, "%d", i + 1);
+		ht_set(r, 0, STATS_BY_STATUS + i, n);
+	}
+	for (int i = 0; task_priorities[i]; i++) {
+		char n[4];
+		snprintf(n, sizeof n, "%d", 10 + i);
+		ht_set(r, 0, STATS_BY_PRIORITY + i, n);
+	}
+	ht_set(r, 0, STATS_OVERDUE, "2");
+	ht_set(r, 0, STATS_DUE_SOON, "3");
+	ht_set(r, 0, STATS_DONE_RECENTLY, "4");
+	ht_expect(STMT_TASK_STATS, DB_OK, r, NULL);
+	ht_call(HTTP_GET, "/api/v1/tasks/stats", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 200);
+	struct json_object *o = ht_json();
+	assert_int_equal(json_object_object_length(o), 6);
+	assert_int_equal(ht_int(o, "total"), 6);
+	struct json_object *by_status = ht_member(o, "by_status");
+	assert_int_equal(json_object_object_length(by_status), TASK_STATUS_COUNT);
+	for (int i = 0; task_statuses[i]; i++)
+		assert_int_equal(ht_int(by_status, task_statuses[i]), i + 1);
+	struct json_object *by_priority = ht_member(o, "by_priority");
+	assert_int_equal(json_object_object_length(by_priority), TASK_PRIORITY_COUNT);
+	for (int i = 0; task_priorities[i]; i++)
+		assert_int_equal(ht_int(by_priority, task_priorities[i]), 10 + i);
+	assert_int_equal(ht_int(o, "overdue"), 2);
+	assert_int_equal(ht_int(o, "due_next_7_days"), 3);
+	assert_int_equal(ht_int(o, "completed_last_7_days"), 4);
+	assert_null(ht_param(0, 1)); /* no owner_id: the caller's own */
+}
+
+static void stats_of_another_owner_is_403(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_TASK_STATS, 1);
+	ht_set(r, 0, STATS_OK, "f");
+	ht_expect(STMT_TASK_STATS, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/tasks/stats",
+	                            .authorization = ht_bearer(7),
+	                            .query = "owner_id=8"});
+	assert_int_equal(ht_status(), 403);
+	assert_string_equal(ht_param(0, 1), "8");
+}
+
+static void stats_with_database_away_is_503(void **state)
+{
+	(void)state;
+	ht_expect(STMT_TASK_STATS, DB_UNAVAILABLE, NULL, NULL);
+	ht_call(HTTP_GET, "/api/v1/tasks/stats", NULL, ht_bearer(7));
+	assert_503_retry();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int main(void)
@@ -482,6 +545,9 @@ int main(void)
 		T(list_of_another_owner_is_403),
 		T(list_with_bad_status_is_422),
 		T(list_with_database_away_is_503),
+		T(stats_answers_the_counts),
+		T(stats_of_another_owner_is_403),
+		T(stats_with_database_away_is_503),
 	};
 	return cmocka_run_group_tests(tests, ht_group_setup, NULL);
 }

@@ -1,5 +1,5 @@
-/* Registration and the caller's account (src/handlers_auth.c, src/handlers_users.c), the
-   database answered by the harness. */
+/* Registration, the caller's account and the admin's view of accounts (src/handlers_auth.c,
+   src/handlers_users.c), the database answered by the harness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +250,99 @@ static void me_delete_with_outcome_unknown_is_502(void **state)
 	assert_null(ht_header("Retry-After"));
 }
 
+/* ==== The admin's view: GET /users, GET and DELETE /users/{id} ==== */
+
+static PGresult *as_admin1(enum stmt_id id)
+{
+	PGresult *r = ht_result(id, 1);
+	ht_caller(r, "1", ROLE_ADMIN, "t");
+	return r;
+}
+
+static void users_list_by_non_admin_is_403(void **state)
+{
+	(void)state;
+	ht_expect(STMT_USERS_LIST, DB_OK, as_user7(STMT_USERS_LIST), NULL);
+	ht_call(HTTP_GET, "/api/v1/users", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 403);
+	assert_string_equal(ht_detail(), "Not enough permissions. Admin access required.");
+}
+
+static void users_list_answers_the_page(void **state)
+{
+	(void)state;
+	PGresult *r = as_admin1(STMT_USERS_LIST);
+	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
+	ht_expect(STMT_USERS_LIST, DB_OK, r, NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/users",
+	                            .authorization = ht_bearer(1),
+	                            .query = "skip=20&limit=5"});
+	assert_int_equal(ht_status(), 200);
+	assert_int_equal(json_object_array_length(ht_json()), 1);
+	ht_user_check(json_object_array_get_idx(ht_json(), 0), 7, "ada", "ada@example.com");
+	assert_string_equal(ht_param(0, 1), "5");
+	assert_string_equal(ht_param(0, 2), "20");
+}
+
+static void users_list_with_bad_limit_is_422(void **state)
+{
+	(void)state;
+	ht_expect(STMT_CALLER, DB_OK, as_admin1(STMT_CALLER), NULL);
+	ht_run(&(struct ht_request){.method = HTTP_GET,
+	                            .path = "/api/v1/users",
+	                            .authorization = ht_bearer(1),
+	                            .query = "limit=1001"});
+	assert_int_equal(ht_status(), 422);
+}
+
+static void user_get_missing_is_404(void **state)
+{
+	(void)state;
+	ht_expect(STMT_USER_GET, DB_OK, as_admin1(STMT_USER_GET), NULL);
+	ht_call(HTTP_GET, "/api/v1/users/99", NULL, ht_bearer(1));
+	assert_int_equal(ht_status(), 404);
+	assert_string_equal(ht_detail(), "User not found");
+	assert_string_equal(ht_param(0, 1), "99");
+}
+
+static void user_get_answers_the_user(void **state)
+{
+	(void)state;
+	PGresult *r = as_admin1(STMT_USER_GET);
+	ht_user(r, CALLER_NCOLS, "7", "ada", "ada@example.com");
+	ht_expect(STMT_USER_GET, DB_OK, r, NULL);
+	ht_call(HTTP_GET, "/api/v1/users/7", NULL, ht_bearer(1));
+	assert_int_equal(ht_status(), 200);
+	ht_user_check(ht_json(), 7, "ada", "ada@example.com");
+}
+
+static void user_delete_by_non_admin_is_403(void **state)
+{
+	(void)state;
+	PGresult *r = as_user7(STMT_USER_DELETE);
+	ht_set(r, 0, CHANGED_COUNT, "0");
+	ht_expect(STMT_USER_DELETE, DB_OK, r, NULL);
+	ht_call(HTTP_DELETE, "/api/v1/users/8", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 403);
+}
+
+static void user_delete_answers_204_or_404(void **state)
+{
+	(void)state;
+	PGresult *r = as_admin1(STMT_USER_DELETE);
+	ht_set(r, 0, CHANGED_COUNT, "1");
+	ht_expect(STMT_USER_DELETE, DB_OK, r, NULL);
+	ht_call(HTTP_DELETE, "/api/v1/users/8", NULL, ht_bearer(1));
+	assert_int_equal(ht_status(), 204);
+	r = as_admin1(STMT_USER_DELETE);
+	ht_set(r, 0, CHANGED_COUNT, "0");
+	ht_expect(STMT_USER_DELETE, DB_OK, r, NULL);
+	ht_call(HTTP_DELETE, "/api/v1/users/8", NULL, ht_bearer(1));
+	assert_int_equal(ht_status(), 404);
+	assert_string_equal(ht_detail(), "User not found");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int main(void)
@@ -274,6 +367,13 @@ int main(void)
 		T(me_delete_answers_204),
 		T(me_delete_by_api_key_is_403),
 		T(me_delete_with_outcome_unknown_is_502),
+		T(users_list_by_non_admin_is_403),
+		T(users_list_answers_the_page),
+		T(users_list_with_bad_limit_is_422),
+		T(user_get_missing_is_404),
+		T(user_get_answers_the_user),
+		T(user_delete_by_non_admin_is_403),
+		T(user_delete_answers_204_or_404),
 	};
 	return cmocka_run_group_tests(tests, ht_group_setup, NULL);
 }
