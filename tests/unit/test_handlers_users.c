@@ -1,5 +1,5 @@
-/* Registration, the caller's account and the admin's view of accounts (src/handlers_auth.c,
-   src/handlers_users.c), the database answered by the harness. */
+/* Registration, the caller's account and preferences, the admin's view of accounts
+   (src/handlers_auth.c, src/handlers_users.c), the database answered by the harness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -343,6 +343,84 @@ static void user_delete_answers_204_or_404(void **state)
 	assert_string_equal(ht_detail(), "User not found");
 }
 
+/* ==== GET and PUT /users/me/preferences ==== */
+
+/* A preferences result after the caller (PREFS_ROW). */
+static PGresult *prefs_result(enum stmt_id id)
+{
+	PGresult *r = as_user7(id);
+	ht_set(r, 0, CALLER_NCOLS + PREFS_PAGE_SIZE, "25");
+	ht_set(r, 0, CALLER_NCOLS + PREFS_SORT, "-due_date");
+	ht_set(r, 0, CALLER_NCOLS + PREFS_TIMEZONE, "Europe/Paris");
+	ht_set(r, 0, CALLER_NCOLS + PREFS_TASK_CREATED, "t");
+	ht_set(r, 0, CALLER_NCOLS + PREFS_TASK_COMPLETED, "f");
+	ht_set(r, 0, CALLER_NCOLS + PREFS_DUE_SOON, "t");
+	return r;
+}
+
+static void prefs_check(struct json_object *o)
+{
+	assert_int_equal(json_object_object_length(o), 4);
+	assert_int_equal(ht_int(o, "default_page_size"), 25);
+	assert_string_equal(ht_str(o, "default_sort"), "-due_date");
+	assert_string_equal(ht_str(o, "timezone"), "Europe/Paris");
+	struct json_object *n = ht_member(o, "notifications");
+	assert_int_equal(json_object_object_length(n), 3);
+	assert_true(ht_bool(n, "task_created"));
+	assert_false(ht_bool(n, "task_completed"));
+	assert_true(ht_bool(n, "due_soon"));
+}
+
+static void prefs_get_answers_them(void **state)
+{
+	(void)state;
+	ht_expect(STMT_PREFS_GET, DB_OK, prefs_result(STMT_PREFS_GET), NULL);
+	ht_call(HTTP_GET, "/api/v1/users/me/preferences", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 200);
+	prefs_check(ht_json());
+}
+
+static void prefs_update_passes_what_is_given(void **state)
+{
+	(void)state;
+	PGresult *r = prefs_result(STMT_PREFS_UPDATE);
+	ht_set(r, 0, PREFS_TZ_OK, "t");
+	ht_expect(STMT_PREFS_UPDATE, DB_OK, r, NULL);
+	ht_call(HTTP_PUT, "/api/v1/users/me/preferences",
+	        "{\"timezone\":\"Europe/Paris\",\"notifications\":{\"task_completed\":false}}",
+	        ht_bearer(7));
+	assert_int_equal(ht_status(), 200);
+	prefs_check(ht_json());
+	assert_string_equal(ht_param(0, 1), "f"); /* default_page_size not given */
+	assert_string_equal(ht_param(0, 5), "t");
+	assert_string_equal(ht_param(0, 6), "Europe/Paris");
+	assert_string_equal(ht_param(0, 7), "f"); /* task_created not given */
+	assert_string_equal(ht_param(0, 9), "t"); /* task_completed given: false */
+	assert_string_equal(ht_param(0, 10), "f");
+}
+
+static void prefs_update_to_unknown_zone_is_422(void **state)
+{
+	(void)state;
+	PGresult *r = prefs_result(STMT_PREFS_UPDATE);
+	ht_set(r, 0, PREFS_TZ_OK, "f"); /* PostgreSQL does not know it: nothing was changed */
+	ht_expect(STMT_PREFS_UPDATE, DB_OK, r, NULL);
+	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER), NULL);
+	ht_call(HTTP_PUT, "/api/v1/users/me/preferences", "{\"timezone\":\"Mars/Olympus\"}", ht_bearer(7));
+	assert_int_equal(ht_status(), 422);
+	struct json_object *first = json_object_array_get_idx(ht_member(ht_json(), "detail"), 0);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(ht_member(first, "loc"), 1)),
+	                    "timezone");
+}
+
+static void prefs_update_with_unknown_field_is_422(void **state)
+{
+	(void)state;
+	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER), NULL);
+	ht_call(HTTP_PUT, "/api/v1/users/me/preferences", "{\"theme\":\"dark\"}", ht_bearer(7));
+	assert_int_equal(ht_status(), 422);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int main(void)
@@ -374,6 +452,10 @@ int main(void)
 		T(user_get_answers_the_user),
 		T(user_delete_by_non_admin_is_403),
 		T(user_delete_answers_204_or_404),
+		T(prefs_get_answers_them),
+		T(prefs_update_passes_what_is_given),
+		T(prefs_update_to_unknown_zone_is_422),
+		T(prefs_update_with_unknown_field_is_422),
 	};
 	return cmocka_run_group_tests(tests, ht_group_setup, NULL);
 }
