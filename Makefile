@@ -49,6 +49,11 @@ $(OUT)/obj/%.o: src/%.c $(wildcard include/*.h) | $(OUT)/obj
 $(OUT)/unit/%: tests/unit/%.c $(LIB_OBJ) | $(OUT)/unit
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
 
+# Handler tests (tests/unit/test_handlers_*.c) share a harness: the fake statement runner.
+HT_SRC := tests/unit/handler_test.c tests/unit/handler_test.h
+$(OUT)/unit/test_handlers_%: tests/unit/test_handlers_%.c $(HT_SRC) $(LIB_OBJ) | $(OUT)/unit
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< tests/unit/handler_test.c $(LIB_OBJ) $(LDLIBS) -lcmocka
+
 $(OUT)/obj $(OUT)/unit:
 	mkdir -p $@
 

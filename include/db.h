@@ -148,6 +148,14 @@ struct db_request {
  */
 enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
                               int nparams, PGresult **res, const char **constraint);
+/*
+ * The runner of the handlers' statements (db_or_reply, src/respond.c): db_request_run.
+ * A handler test (tests/unit/handler_test.h) points it at a function that answers with
+ * results it built, so that the handlers run without a server. Nothing else sets it.
+ */
+typedef enum db_status db_runner_fn(struct db_request *q, enum stmt_id id, const char *const *params,
+                                    int nparams, PGresult **res, const char **constraint);
+extern db_runner_fn *db_runner;
 /* Whether READ_DATABASE_URL is set: writes then return a consistency token. */
 int db_replica_configured(void);
 /* "primary", "replica", "primary+replica" or NULL, for the log. */

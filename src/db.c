@@ -611,6 +611,8 @@ enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char 
 	return st;
 }
 
+db_runner_fn *db_runner = db_request_run;
+
 /* ==== Replica state for readiness ==== */
 
 enum db_status db_replica_lag(int *in_recovery, double *lag_seconds)

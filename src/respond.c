@@ -186,7 +186,7 @@ PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *param
                         const char **unique)
 {
 	PGresult *r = NULL;
-	switch (db_request_run(&c->db, id, params, nparams, &r, unique)) {
+	switch (db_runner(&c->db, id, params, nparams, &r, unique)) {
 	case DB_OK:
 		/* The idempotency reservation is bookkeeping: released again on a 5xx. */
 		if (!statements[id].read_only && id != STMT_IDEM_BEGIN)
