@@ -14,6 +14,8 @@
 #             Authorization: "Bearer $TOKEN" when TOKEN is non-empty. Per call:
 #               TOKEN='' req ...                       no Authorization header
 #               AUTH_HEADER='Authorization: Basic x' req ...   this header instead
+# Stacks:     own_stack, restack, pool_workers, at_exit: a pool and NGINX of the test's
+#             own, stopped on exit (see "stacks of a test's own" below).
 # Assertions (recorded, never exit): ok, fail, expect_status, expect_json,
 #             expect_json_match, expect_body_json, expect_header, expect_header_token,
 #             expect_no_header, expect_422, expect_no_password_fields, expect_no_leak.
@@ -30,7 +32,21 @@ CURL_RC=0
 TOKEN=${TOKEN:-}
 
 _T=$(mktemp -d "${TMPDIR:-/tmp}/apitest.XXXXXX")
-trap 'rm -rf "$_T"' EXIT
+_LIB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+_AT_EXIT=() _STACKS=()
+# at_exit COMMAND: run (eval) when the test exits, however it ends, before the stacks of
+# own_stack stop; the test's own trap on EXIT would replace this library's.
+at_exit() { _AT_EXIT+=("$1"); }
+_lib_exit() {
+	local c d
+	for c in "${_AT_EXIT[@]}"; do eval "$c"; done
+	for d in "${_STACKS[@]}"; do
+		VAR_DIR=$d "$_LIB_REPO/scripts/stack-down" >/dev/null 2>&1
+		rm -rf "$d"
+	done
+	rm -rf "$_T"
+}
+trap _lib_exit EXIT
 
 if [[ -z ${BASE_URL:-} ]]; then
 	echo "not ok - $TEST_FILE: environment: BASE_URL is not set"
@@ -440,4 +456,47 @@ claims() {
 	jq -cn --argjson id "$1" --arg sub "$2" --arg role "$3" --argjson iat "$t" \
 		--argjson exp "$((t + ${4:-1800}))" --arg jti "$(unique)$(unique)" \
 		'{sub: $sub, user_id: $id, role: $role, exp: $exp, iat: $iat, jti: $jti}'
+}
+
+# ---------------------------------------------------------------- stacks of a test's own
+
+# own_stack [VAR=value...]: scripts/stack-up in a directory of its own on a free port
+# (another one if NGINX finds it taken), over $DATABASE_URL, with these settings added to
+# the environment; the app logs to $STACK_DIR/taskapi.log. Stopped by pid when the test
+# exits. Sets STACK_DIR, STACK_PORT, BASE_URL, POOL_MASTER (the task pool's master) and
+# POOL_LOG; returns 1, with stack-up's last lines in STACK_ERROR, when it does not start.
+STACK_DIR= STACK_PORT= POOL_MASTER= POOL_LOG= STACK_ERROR= _STACK_SETTINGS=()
+own_stack() {
+	STACK_DIR=$(mktemp -d /tmp/taskapi-stack.XXXXXX)
+	chmod 755 "$STACK_DIR"
+	_STACKS+=("$STACK_DIR")
+	POOL_LOG=$STACK_DIR/taskapi.log
+	_STACK_SETTINGS=("$@")
+	local _
+	for _ in 1 2 3; do
+		STACK_PORT=$("$_LIB_REPO/scripts/free-port")
+		restack && return 0
+		grep -q "Address already in use" "$STACK_DIR/up.log" || break
+	done
+	return 1
+}
+# restack [VAR=value...]: stack-up again on the same directory and port, with own_stack's
+# settings and these (a restart after a kill, or changed settings); 1 as own_stack.
+restack() {
+	if ! env VAR_DIR="$STACK_DIR" PORT="$STACK_PORT" DATABASE_URL="${DATABASE_URL:-}" \
+		TASKAPI_LOG_FILE="$POOL_LOG" "${_STACK_SETTINGS[@]}" "$@" \
+		"$_LIB_REPO/scripts/stack-up" >"$STACK_DIR/up.log" 2>&1; then
+		STACK_ERROR=$(tail -n 20 "$STACK_DIR/up.log")
+		return 1
+	fi
+	BASE_URL=http://127.0.0.1:$STACK_PORT
+	POOL_MASTER=$(cat "$STACK_DIR/run/taskapi.pid")
+}
+# pool_workers [MASTER...]: the live workers (a zombie is not one) of these masters (by
+# default $POOL_MASTER) on one line, sorted as text (for comm).
+pool_workers() {
+	local m
+	for m in "${@:-$POOL_MASTER}"; do
+		ps -o pid=,stat= --ppid "$m" | awk '$2 !~ /^Z/ { print $1 }'
+	done | sort | xargs
 }

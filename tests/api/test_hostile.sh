@@ -42,7 +42,7 @@ if [[ -n ${VAR_DIR:-} && -f $VAR_DIR/run/env ]] && [[ $(. "$VAR_DIR/run/env" && 
 	pool_master=$(cat "$VAR_DIR/run/taskapi.pid" 2>/dev/null)
 	pool_log=$(. "$VAR_DIR/run/env" && echo "$TASKAPI_LOG_FILE")
 fi
-workers() { ps -o pid=,stat= --ppid "$pool_master" | awk '$2 !~ /^Z/ { print $1 }' | sort | xargs; }
+workers() { pool_workers "$pool_master"; }
 crashes() { grep -cE 'killed by signal|exited with status' "$pool_log" 2>/dev/null || true; }
 if [[ -n $pool_master ]]; then
 	workers_before=$(workers)

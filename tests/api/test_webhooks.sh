@@ -16,7 +16,7 @@ register_user Q
 TOKEN=$P_TOKEN
 
 receiver_pid=
-trap '[ -z "$receiver_pid" ] || kill "$receiver_pid" 2>/dev/null; rm -rf "$_T"' EXIT
+at_exit '[ -z "$receiver_pid" ] || kill "$receiver_pid" 2>/dev/null'
 
 stored() { psql_exec "SELECT count(*) FROM webhooks WHERE user_id = $P_ID"; }
 

@@ -92,7 +92,7 @@ for layout in $layouts; do
 	edge_page 500 "Internal server error" -H 'Content-Type: application/json' --data-binary @"$CLUSTER_WORK/big.json" "$BASE_URL/api/v1/tasks/"
 	rm -f "$tmp" && mv "$tmp.away" "$tmp"
 	# 504: every worker of the host stopped (SIGSTOP) past the read timeout.
-	stopped=$(pgrep -P "$(cat "$CLUSTER_DIR/hosts/h$main/pool.pid")" | xargs)
+	stopped=$(pool_workers "$(cat "$CLUSTER_DIR/hosts/h$main/pool.pid")")
 	kill -STOP $stopped
 	edge_page 504 "Gateway Timeout" "$BASE_URL/api/v1/tasks/"
 	kill -CONT $stopped

@@ -20,29 +20,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
 main_var=$VAR_DIR
 
-dir=$(mktemp -d /tmp/taskapi-waits.XXXXXX)
-chmod 755 "$dir"
 bg_pids=()
-cleanup() {
-	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
-	# The main stack's database must be up for whatever runs next.
-	"$REPO/scripts/pg-up" "$main_var/pg" "$PG_PORT" >/dev/null 2>&1
-	VAR_DIR=$dir "$REPO/scripts/stack-down" >/dev/null 2>&1
-	rm -rf "$dir" "$_T"
-}
-trap cleanup EXIT
+# The main stack's database must be up for whatever runs next.
+at_exit 'for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done; "$REPO/scripts/pg-up" "$main_var/pg" "$PG_PORT" >/dev/null 2>&1'
 
-port=$("$REPO/scripts/free-port")
-if ! env VAR_DIR="$dir" PORT="$port" DATABASE_URL="$DATABASE_URL" TASKAPI_WORKERS=2 AUTH_WORKERS=1 \
-	DB_STATEMENT_TIMEOUT_MS=1500 DB_LOCK_TIMEOUT_MS=10000 TASKAPI_REQUEST_DEADLINE_MS=3000 \
-	RATE_LIMIT=off TASKAPI_LOG_FILE="$dir/taskapi.log" "$REPO/scripts/stack-up" >"$dir/up.log" 2>&1; then
-	fail "setup: a pool with short timeouts starts" "$(tail -n 20 "$dir/up.log")"
+if ! own_stack TASKAPI_WORKERS=2 AUTH_WORKERS=1 DB_STATEMENT_TIMEOUT_MS=1500 DB_LOCK_TIMEOUT_MS=10000 \
+	TASKAPI_REQUEST_DEADLINE_MS=3000 RATE_LIMIT=off; then
+	fail "setup: a pool with short timeouts starts" "$STACK_ERROR"
 	finish
 fi
-BASE_URL=http://127.0.0.1:$port
-master=$(cat "$dir/run/taskapi.pid")
-log=$dir/taskapi.log
-workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort | xargs; }
+dir=$STACK_DIR master=$POOL_MASTER log=$POOL_LOG
+workers() { pool_workers "$master"; }
 
 # lock SECONDS: holds tasks in ACCESS EXCLUSIVE mode for that long (in the background),
 # returning once the lock is held; unlock ends it sooner (cancelling the holder).
@@ -125,7 +113,7 @@ check "... without Retry-After (the outcome is unknown)" bash -c "! grep -qi '^R
 check "... as JSON with its request id" bash -c "jq -e '.detail | type == \"string\"' '$_T/kill-$u.body' >/dev/null && grep -qi '^X-Request-ID: kill-$u' '$_T/kill-$u.headers'"
 wait "$lock_pid"
 echo "# the killed request's task exists: $(tasks_titled "killed $u") (the client was told the outcome is unknown)"
-wait_for 10 bash -c "[ \$(ps -o pid= --ppid $master | wc -l) -ge 3 ]"
+wait_for 10 eval '(( $(pool_workers "$master" | wc -w) >= 3 ))'
 
 # ---- 3. SIGHUP while slow requests are in flight
 lock 1
@@ -153,9 +141,8 @@ check "a stuck worker is killed after the drain and the log names its request" \
 	grep -qE "still on request stuck[12]-$u after [0-9]+ ms; killing it" "$log"
 check "its client gets 502 without Retry-After" bash -c "[ \$(cut -d' ' -f1 '$_T/stuck1-$u.out') = 502 ] && ! grep -qi '^Retry-After:' '$_T/stuck1-$u.headers'"
 wait "$lock_pid"
-env VAR_DIR="$dir" PORT="$port" DATABASE_URL="$DATABASE_URL" TASKAPI_WORKERS=2 AUTH_WORKERS=1 \
-	RATE_LIMIT=off TASKAPI_LOG_FILE="$log" "$REPO/scripts/stack-up" >>"$dir/up.log" 2>&1
-master=$(cat "$dir/run/taskapi.pid")
+restack
+master=$POOL_MASTER
 
 # ---- 5. NGINX's own 500 (one-host template): a body too big for memory that cannot be
 # buffered to disk (the temp directory replaced by a file, so that even root fails).

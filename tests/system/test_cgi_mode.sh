@@ -24,7 +24,7 @@ stop() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$dir"
 }
-trap stop EXIT
+at_exit stop
 
 # cgi METHOD SCRIPT_NAME PATH_INFO [BODY] [VAR=value...]: one CGI run of the binary;
 # sets STATUS, BODY, HEADERS (names lowercased) from what it printed.
@@ -156,8 +156,8 @@ expect_status 200 "... and the running workers go on answering"
 rm "$dir/taskapi"
 printf '#!/bin/sh\necho "taskapi: refusing to start: test" >&2\nexit 78\n' >"$dir/taskapi"
 chmod +x "$dir/taskapi"
-mapfile -t workers < <(ps --ppid "$master" -o pid=)
-kill -KILL "${workers[@]}"
+# shellcheck disable=SC2046
+kill -KILL $(pool_workers "$master")
 check "the master stops once every worker refused its configuration" \
 	wait_for 15 eval '! kill -0 '"$master"' 2>/dev/null'
 wait "$master"

@@ -21,7 +21,7 @@ stop() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$dir"
 }
-trap stop EXIT
+at_exit stop
 
 # run ARGS...: the binary with a configuration that would be refused and no database,
 # so that anything that reads the settings or connects fails. Sets RC and OUT.
@@ -120,13 +120,13 @@ log=$dir/pool2.log
 master=$!
 pids+=("$master")
 wait_for 10 eval 'fcgi "$dir/p2.sock" /health; [[ $STATUS == 200 ]]'
-wait_for 10 eval '(( $(ps --ppid '"$master"' -o pid= | wc -l) == 2 ))'
+wait_for 10 eval '(( $(pool_workers "$master" | wc -w) == 2 ))'
 mv "$log" "$log.1"
 kill -USR1 "$master"
 check "after SIGUSR1 the master writes to a new file at the log path" wait_for 10 grep -q 'master: log reopened' "$log"
 holders() { # processes of the pool that still hold the rotated file
 	local p
-	for p in "$master" $(ps --ppid "$master" -o pid=); do
+	for p in "$master" $(pool_workers "$master"); do
 		ls -l "/proc/$p/fd" 2>/dev/null | grep -q "$log.1" && echo "$p"
 	done
 }

@@ -22,7 +22,7 @@ cleanup() {
 	psql "$server/postgres" -qAtX -c "DROP DATABASE IF EXISTS $src_db" -c "DROP DATABASE IF EXISTS $dst_db" >/dev/null 2>&1
 	rm -rf "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 psql "$server/postgres" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $src_db" -c "CREATE DATABASE $dst_db" >/dev/null
 psql "$SRC_URL" -qAtX -v ON_ERROR_STOP=1 -f "$REPO/tests/import/fastapi_db.sql" >/dev/null

@@ -13,10 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
 BIN=$REPO/build/taskapi
 
-dir=$(mktemp -d /tmp/taskapi-rotation.XXXXXX)
-chmod 755 "$dir"
-stop_stack() { VAR_DIR=$dir "$REPO/scripts/stack-down" >/dev/null 2>&1; rm -rf "$dir"; }
-trap 'stop_stack; rm -rf "$_T"' EXIT
+keys=$_T/keys
+mkdir "$keys"
 
 kid_of() { printf taskapi-kid | openssl dgst -sha256 -hmac "$1" -hex | awk '{print $NF}' | cut -c1-16; }
 token_kid() { jwt_part "$1" 1 | jq -r '.kid // empty'; }
@@ -25,29 +23,20 @@ me_status() {
 	printf '%s' "$STATUS"
 }
 A=$(openssl rand -hex 24) B=$(openssl rand -hex 24) C=$(openssl rand -hex 24)
-printf '%s\n' "$A" >"$dir/current"
-: >"$dir/previous"
+printf '%s\n' "$A" >"$keys/current"
+: >"$keys/previous"
 
-stack_up() {
-	env -u ALLOW_ADMIN_REGISTRATION -u JWT_SECRET VAR_DIR="$dir" PORT="$port" APP_ENV=production \
-		JWT_SECRET_FILE="$dir/current" JWT_PREVIOUS_SECRETS_FILE="$dir/previous" TASKAPI_WORKERS=2 \
-		TASKAPI_BIN="$BIN" TASKAPI_LOG_FILE="$dir/taskapi.log" RATE_LIMIT=off \
-		"$REPO/scripts/stack-up" >"$_T/up.log" 2>&1
-}
-# A free port can be taken by someone else before NGINX binds it: try another.
-for _ in 1 2 3; do
-	port=$("$REPO/scripts/free-port")
-	stack_up && break
-	grep -q "Address already in use" "$_T/up.log" || break
-done
-if ! curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
-	fail "setup: a production-profile pool starts" "$(tail -n 20 "$_T/up.log")"
+# The secrets from the files only (no JWT_SECRET), and no admin registration, as in production.
+unset ALLOW_ADMIN_REGISTRATION JWT_SECRET
+if ! own_stack APP_ENV=production JWT_SECRET_FILE="$keys/current" JWT_PREVIOUS_SECRETS_FILE="$keys/previous" \
+	TASKAPI_WORKERS=2 TASKAPI_BIN="$BIN" RATE_LIMIT=off; then
+	fail "setup: a production-profile pool starts" "$STACK_ERROR"
 	finish
 fi
-BASE_URL=http://127.0.0.1:$port
 # The task pool (2 workers and its health worker) and the auth pool, which signs tokens.
-masters="$(cat "$dir/run/taskapi.pid") $(cat "$dir/run/taskapi-auth.pid")"
-workers() { for m in $masters; do ps -o pid=,stat= --ppid "$m" | awk '$2 !~ /^Z/ { print $1 }'; done | sort | xargs; }
+masters="$POOL_MASTER $(cat "$STACK_DIR/run/taskapi-auth.pid")"
+# shellcheck disable=SC2086
+workers() { pool_workers $masters; }
 # sighup: replaces every worker of both pools (they read the secret files again) and waits for it.
 sighup() {
 	local before now deadline=$((SECONDS + 30))
@@ -78,8 +67,8 @@ check "a token's header carries the kid of the key that signed it" test "$(token
 check "the kid is not the secret, nor a prefix of it" test "${A:0:16}" != "$(token_kid "$TA")"
 
 # ---- rotate: B signs, A only verifies
-printf '%s\n' "$B" >"$dir/current"
-printf '# retired %s\n%s\n' "$(date -u +%F)" "$A" >"$dir/previous"
+printf '%s\n' "$B" >"$keys/current"
+printf '# retired %s\n%s\n' "$(date -u +%F)" "$A" >"$keys/previous"
 check "SIGHUP replaces the workers, which read the rotated secrets" sighup
 check "after rotation a token signed with the previous key still works" test "$(me_status "$TA")" = 200
 TOKEN='' req POST /api/v1/auth/refresh "$(jq -cn --arg t "$RA" '{refresh_token:$t}')"
@@ -105,7 +94,7 @@ t=$(make_jwt "{\"alg\":\"HS512\",\"kid\":\"$(kid_of "$A")\"}" "$P" "$A")
 check "bad: HS512 under the previous key's kid is 401" test "$(me_status "$t")" = 401
 
 # ---- retire A
-: >"$dir/previous"
+: >"$keys/previous"
 check "SIGHUP again, with the previous secret removed" sighup
 check "bad: once retired, the old key's tokens are 401" test "$(me_status "$TA")" = 401
 check "the current key's tokens still work" test "$(me_status "$TB")" = 200

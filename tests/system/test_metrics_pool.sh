@@ -14,7 +14,7 @@ master=$(cat "$VAR_DIR/run/taskapi.pid")
 log=$VAR_DIR/log/taskapi.log
 expected=$((${TASKAPI_WORKERS:-4} + 1)) # and the health worker (TASKAPI_HEALTH_LISTEN)
 refresh=${TASKAPI_METRICS_REFRESH:-5}
-workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort; }
+workers() { pool_workers "$master" | tr ' ' '\n'; } # one per line
 worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 scrape() { curl -s --max-time 10 "$BASE_URL/metrics" >"$_T/metrics"; }
 value() {
@@ -36,7 +36,7 @@ cleanup() {
 	unlock
 	rm -rf "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 register_user P
 TOKEN=$P_TOKEN

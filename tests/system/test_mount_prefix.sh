@@ -22,7 +22,7 @@ stop() {
 	[[ -n $ngx_pid ]] && kill "$ngx_pid" 2>/dev/null && wait_for 5 eval '! kill -0 '"$ngx_pid"' 2>/dev/null'
 	rm -rf "$dir"
 }
-trap stop EXIT
+at_exit stop
 
 snippet() { sed -e "s|@PREFIX@|$1|g" -e "s|@PASS@|unix:$sock|g" "$repo/nginx/prefix-location.conf.in"; }
 {

@@ -10,7 +10,7 @@ REPO=$(cd "$here/../.." && pwd)
 
 master=$(cat "$VAR_DIR/run/taskapi.pid")
 # The master's live children (a zombie is not a worker).
-workers() { ps -o pid=,stat= --ppid "$master" | awk '$2 !~ /^Z/ { print $1 }' | sort; }
+workers() { pool_workers "$master" | tr ' ' '\n'; } # one per line
 worker_count_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 
 register_user U

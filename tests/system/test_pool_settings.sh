@@ -23,7 +23,7 @@ stop() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$dir"
 }
-trap stop EXIT
+at_exit stop
 
 sock=$dir/pool.sock log=$dir/pool.log
 (cd / && exec env APP_ENV=development DATABASE_URL="$DATABASE_URL" BCRYPT_COST=4 TASKAPI_WORKERS=2 \

@@ -21,7 +21,7 @@ cleanup() {
 	fi
 	rm -rf "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 target=${BASE_URL#http://}
 target=${target%%/*}

@@ -10,28 +10,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../api/lib.sh"
 REPO=$(cd "$here/../.." && pwd)
 
-dir=$(mktemp -d /tmp/taskapi-ratelimit.XXXXXX)
-chmod 755 "$dir"
-trap 'VAR_DIR=$dir "$REPO/scripts/stack-down" >/dev/null 2>&1; rm -rf "$dir" "$_T"' EXIT
-port=$("$REPO/scripts/free-port")
-# stack_up [VAR=VALUE...]: (re)starts the second stack with tight limits, or the given ones.
-stack_up() {
-	env VAR_DIR="$dir" PORT="$port" TASKAPI_WORKERS=2 TASKAPI_BIN="$REPO/build/taskapi" \
-		TASKAPI_LOG_FILE="$dir/taskapi.log" RATE_LIMIT=on RATE_LIMIT_AUTH=1r/m RATE_LIMIT_AUTH_BURST=2 \
-		RATE_LIMIT_API=1r/m RATE_LIMIT_API_BURST=20 RATE_LIMIT_RETRY_AFTER=7 "$@" \
-		"$REPO/scripts/stack-up" >"$_T/up.log" 2>&1
-}
-# A free port can be taken by someone else before NGINX binds it: try another.
-for _ in 1 2 3; do
-	stack_up && break
-	grep -q "Address already in use" "$_T/up.log" || break
-	port=$("$REPO/scripts/free-port")
-done
-if ! curl -fs -o /dev/null "http://127.0.0.1:$port/health"; then
-	fail "setup: a stack with tight limits starts" "$(tail -n 20 "$_T/up.log")"
+if ! own_stack TASKAPI_WORKERS=2 TASKAPI_BIN="$REPO/build/taskapi" RATE_LIMIT=on RATE_LIMIT_AUTH=1r/m \
+	RATE_LIMIT_AUTH_BURST=2 RATE_LIMIT_API=1r/m RATE_LIMIT_API_BURST=20 RATE_LIMIT_RETRY_AFTER=7; then
+	fail "setup: a stack with tight limits starts" "$STACK_ERROR"
 	finish
 fi
-BASE_URL=http://127.0.0.1:$port
 
 # from ADDRESS METHOD PATH [BODY]: a request whose connection comes from ADDRESS.
 from() {
@@ -88,7 +71,7 @@ reloaded() { # the old NGINX workers finish gracefully: wait for the new configu
 		sleep 0.2
 	done
 }
-if stack_up RATE_LIMIT=off && reloaded; then
+if restack RATE_LIMIT=off && reloaded; then
 	codes=""
 	for _ in $(seq 30); do
 		from 127.0.0.3 GET /health
@@ -98,13 +81,13 @@ if stack_up RATE_LIMIT=off && reloaded; then
 		test "$(echo "$codes" | tr ' ' '\n' | sort -u | xargs)" = 200
 	from 127.0.0.6 POST /api/v1/auth/login "$(bad_login)"
 	expect_status 401 "with RATE_LIMIT=off, logins reach the application again"
-	check "with RATE_LIMIT=off the configuration has no limit_req" bash -c "! grep -q limit_req '$dir/nginx/nginx.conf'"
+	check "with RATE_LIMIT=off the configuration has no limit_req" bash -c "! grep -q limit_req '$STACK_DIR/nginx/nginx.conf'"
 else
-	fail "setup: the stack reloads with RATE_LIMIT=off" "$(tail -n 20 "$_T/up.log")"
+	fail "setup: the stack reloads with RATE_LIMIT=off" "$STACK_ERROR"
 fi
 
 # ---- bad settings are refused before anything starts
-if env VAR_DIR="$dir" PORT="$port" RATE_LIMIT_AUTH=fast "$REPO/scripts/stack-up" >"$_T/bad.log" 2>&1; then
+if env VAR_DIR="$STACK_DIR" PORT="$STACK_PORT" RATE_LIMIT_AUTH=fast "$REPO/scripts/stack-up" >"$_T/bad.log" 2>&1; then
 	fail "bad: RATE_LIMIT_AUTH=fast is refused" "stack-up accepted it"
 else
 	check "bad: RATE_LIMIT_AUTH=fast is refused with a message" grep -q "RATE_LIMIT_AUTH must look like" "$_T/bad.log"

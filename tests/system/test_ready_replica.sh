@@ -27,7 +27,7 @@ cleanup() {
 	fi
 	rm -rf "$rdir" "$stack2" "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 if "${as[@]}" "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$rdir/data" -R \
 	-X stream -c fast >"$_T/basebackup.log" 2>&1; then

@@ -24,7 +24,7 @@ cleanup() {
 	for d in "${dbs[@]}"; do psql "$server/postgres" -qAtX -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1; done
 	rm -rf "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 for d in "${dbs[@]}"; do psql "$server/postgres" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $d" >/dev/null; done
 db() { psql "$URL" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 

@@ -18,7 +18,7 @@ cleanup() {
 	psql -X -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 	rm -rf "$old_sql" "$_T"
 }
-trap cleanup EXIT
+at_exit cleanup
 q() { psql -X -qAt "$scratch_url" -c "$1"; }
 
 psql -X -q "$DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
