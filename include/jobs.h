@@ -54,6 +54,7 @@ struct jobs_config {
 	int batch;              /* JOBS_BATCH: jobs claimed per round trip */
 	int lease_seconds;      /* JOBS_LEASE_SECONDS */
 	int poll_ms;            /* JOBS_POLL_MS: the wake-up when no NOTIFY comes */
+	int gather_ms;          /* JOBS_GATHER_MS: the wait after a NOTIFY before claiming */
 	int backoff_ms;         /* JOBS_BACKOFF_MS: the first retry's delay; doubles per attempt */
 	int retention_seconds;  /* JOBS_RETENTION_SECONDS: done/cancelled jobs kept this long */
 	int due_scan_seconds;   /* JOBS_DUE_SCAN_SECONDS: how often the due-soon scan is queued */

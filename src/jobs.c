@@ -287,6 +287,7 @@ int jobs_config_load(struct jobs_config *jc, char *err, size_t errlen)
 	    env_int("JOBS_BATCH", 100, 1, 10000, &jc->batch, err, errlen) ||
 	    env_int("JOBS_LEASE_SECONDS", 60, 1, 86400, &jc->lease_seconds, err, errlen) ||
 	    env_int("JOBS_POLL_MS", 1000, 10, 600000, &jc->poll_ms, err, errlen) ||
+	    env_int("JOBS_GATHER_MS", 20, 0, 10000, &jc->gather_ms, err, errlen) ||
 	    env_int("JOBS_BACKOFF_MS", 1000, 1, 3600000, &jc->backoff_ms, err, errlen) ||
 	    env_int("JOBS_RETENTION_SECONDS", 86400, 1, 365 * 86400, &jc->retention_seconds, err, errlen) ||
 	    env_int("JOBS_DUE_SCAN_SECONDS", 300, 1, 86400, &jc->due_scan_seconds, err, errlen) ||

@@ -564,7 +564,8 @@ static int claim_and_work(struct daemon *d, struct buf *ids, struct buf *done)
 	return rc < 0 ? -1 : n;
 }
 
-/* Waits for a NOTIFY on the channel (or anything already received), at most ms. */
+/* Waits for a NOTIFY on the channel (or anything already received), at most ms: 1 when
+   one came, 0 when the wait ended without one, -1 when the connection is gone. */
 static int wait_for_jobs(struct daemon *d, int ms)
 {
 	int woken = 0;
@@ -574,15 +575,17 @@ static int wait_for_jobs(struct daemon *d, int ms)
 		woken = 1;
 	}
 	if (woken)
-		return 0;
+		return 1;
 	struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
 	if (poll(&p, 1, ms) > 0) {
 		if (!PQconsumeInput(d->conn))
 			return -1;
-		while ((note = PQnotifies(d->conn)) != NULL)
+		while ((note = PQnotifies(d->conn)) != NULL) {
 			PQfreemem(note);
+			woken = 1;
+		}
 	}
-	return lost(d) ? -1 : 0;
+	return lost(d) ? -1 : woken;
 }
 
 int work_daemon_run(void)
@@ -620,8 +623,13 @@ int work_daemon_run(void)
 			continue;
 		}
 		int n = housekeeping(&d) == 0 ? claim_and_work(&d, &ids, &done) : -1;
-		if (n >= 0 && n < d.jc.batch && !stopping && wait_for_jobs(&d, d.jc.poll_ms) != 0)
-			n = -1;
+		if (n >= 0 && n < d.jc.batch && !stopping) {
+			int woken = wait_for_jobs(&d, d.jc.poll_ms);
+			if (woken < 0)
+				n = -1;
+			else if (woken)
+				nap(d.jc.gather_ms); /* a trickle of jobs gathers into one claim */
+		}
 		if (n < 0 && lost(&d)) {
 			log_error(NULL, "work: database connection lost; reconnecting");
 			disconnect(&d);
