@@ -66,6 +66,14 @@ expect_header link '^</tasks-api/api/v1/tasks/\?limit=1&cursor=[^>]+>; rel="next
 next=$(header_value link | sed -n 's/^<\([^>]*\)>.*/\1/p')
 TOKEN=$P_TOKEN req GET "${next#/tasks-api}"
 expect_json '.tasks[0].title' "under a prefix 2" "following the Link header gives the next page"
+# The notifications' Link header too (two of them, written here rather than waited for).
+TOKEN=$P_TOKEN req GET /api/v1/users/me
+pid=$(jq -r .id <<<"$BODY")
+psql_exec "INSERT INTO notifications (user_id, kind, title, message, event_key)
+	SELECT $pid, 'task_created', 'n' || i, 'm', 'prefix-test:$pid:' || i FROM generate_series(1, 2) i" >/dev/null
+TOKEN=$P_TOKEN req GET "/api/v1/notifications?limit=1"
+expect_header link '^</tasks-api/api/v1/notifications\?limit=1&cursor=[^>]+>; rel="next"$' \
+	"the notifications' Link header carries the prefix"
 
 # /metrics: loopback and METRICS_ALLOW only, decided by the application on REMOTE_ADDR.
 TOKEN='' req GET /metrics
