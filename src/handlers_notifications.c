@@ -65,8 +65,8 @@ static void write_page(struct ctx *c, PGresult *r, long long limit, const char *
 	buf_putc(b, '}');
 	if (token) {
 		struct buf link = {0};
-		buf_printf(&link, "<%s?%slimit=%lld&cursor=%s>; rel=\"next\"", c->req->path,
-		           unread ? "unread=true&" : "", limit, token);
+		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", url_base(c),
+		           c->req->path, unread ? "unread=true&" : "", limit, token);
 		http_header(c->res, "Link", link.data);
 		buf_free(&link);
 	}
