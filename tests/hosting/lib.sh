@@ -111,6 +111,15 @@ start_apache() {
 	wait_http "http://127.0.0.1:$2/" || { tail -n 20 "$d/error.log"; return 1; }
 }
 
+# stop_apache: stops the Apache of start_apache (by its pid file) and waits until it is gone.
+stop_apache() {
+	local p
+	p=$(cat "$H/apache/apache2.pid" 2>/dev/null) || return 0
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
 # wait_http URL: until anything answers there (bounded, ~10 s).
 wait_http() {
 	for _ in $(seq 1 100); do
