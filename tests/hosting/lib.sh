@@ -27,10 +27,11 @@ export TASKAPI_LOG_FILE=$H/taskapi.log
 FILES=$REPO
 if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$TASKAPI_BIN" -a -r "$REPO/sql"; then
 	FILES=$H/files
-	mkdir -p "$FILES/build" "$FILES/dist/apache"
+	mkdir -p "$FILES/build" "$FILES/dist/apache" "$FILES/dist/lighttpd"
 	cp "$TASKAPI_BIN" "$FILES/build/taskapi"
 	cp -r "$REPO/sql" "$FILES/sql"
 	cp -r "$REPO/dist/apache/errors" "$FILES/dist/apache/errors"
+	cp -r "$REPO/dist/lighttpd/errors" "$FILES/dist/lighttpd/errors"
 	TASKAPI_BIN=$FILES/build/taskapi TASKAPI_SQL_DIR=$FILES/sql
 fi
 
