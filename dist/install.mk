@@ -15,7 +15,8 @@ INSTALL    ?= install
 
 # The values the recipes are rendered with: those of the shipped taskapi.env.
 RENDER_VARS = BINDIR=$(BINDIR) DATADIR=$(DATADIR) SYSCONFDIR=$(SYSCONFDIR) SOCKET=$(SOCKET) \
-	SQL_DIR=$(DATADIR)/sql ERRORS_DIR=$(DATADIR)/apache/errors LISTEN='*:80' \
+	SQL_DIR=$(DATADIR)/sql ERRORS_DIR=$(DATADIR)/apache/errors \
+	LIGHTTPD_ERRORS_DIR=$(DATADIR)/lighttpd/errors LISTEN='*:80' \
 	SERVER_NAME=api.example.com APP_ENV=production DATABASE_URL=postgresql:///taskapi \
 	JWT_SECRET_FILE=$(SYSCONFDIR)/taskapi/jwt_secret LOG_FILE=/var/log/taskapi/taskapi.log \
 	DOCROOT=/var/www/html
@@ -24,13 +25,14 @@ RENDER = scripts/render
 
 .PHONY: install deb
 install: $(OUT)/taskapi
-	$(INSTALL) -d $(D)$(BINDIR) $(D)$(DATADIR)/sql $(D)$(DATADIR)/nginx $(D)$(DATADIR)/lighttpd \
+	$(INSTALL) -d $(D)$(BINDIR) $(D)$(DATADIR)/sql $(D)$(DATADIR)/nginx $(D)$(DATADIR)/lighttpd/errors \
 		$(D)$(DATADIR)/apache/errors $(D)$(MANDIR)/man8 $(D)$(SYSCONFDIR)/taskapi \
 		$(D)$(SYSCONFDIR)/logrotate.d $(D)$(UNITDIR)
 	$(INSTALL) -m 755 $(OUT)/taskapi $(D)$(BINDIR)/taskapi
 	$(INSTALL) -m 644 sql/*.sql $(D)$(DATADIR)/sql/
 	$(INSTALL) -m 644 man/taskapi.8 $(D)$(MANDIR)/man8/taskapi.8
 	$(INSTALL) -m 644 dist/apache/errors/*.json $(D)$(DATADIR)/apache/errors/
+	$(INSTALL) -m 644 dist/lighttpd/errors/*.html $(D)$(DATADIR)/lighttpd/errors/
 	$(RENDER) dist/taskapi.env.in $(RENDER_VARS) >$(D)$(SYSCONFDIR)/taskapi/taskapi.env
 	chmod 640 $(D)$(SYSCONFDIR)/taskapi/taskapi.env
 	$(RENDER) dist/logrotate/taskapi.in >$(D)$(SYSCONFDIR)/logrotate.d/taskapi

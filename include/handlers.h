@@ -119,9 +119,10 @@ void webhook_deliveries(struct ctx *c);
  * returns 0, or answers itself (the stored answer replayed, 409 while the first request
  * is in flight, 422 for a bad key or another body with the same key) and returns -1.
  * caller is c->caller (the credential, checked in the same statement), or NULL for an
- * anonymous POST (register), whose keys share one anonymous scope.
+ * anonymous POST (register), whose keys share one anonymous scope. collection is where
+ * the created resources live ("/api/v1/tasks"): a replayed 201 gets their Location.
  */
-int idempotency_begin_or_reply(struct ctx *c, const char *caller);
+int idempotency_begin_or_reply(struct ctx *c, const char *caller, const char *collection);
 /* When the request ends: stores the answer for a reserved key (or frees the key on 5xx). */
 void idempotency_end(struct ctx *c);
 
@@ -170,5 +171,13 @@ void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, e
 void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */
 void reply_json(struct ctx *c, int status);
+/* The mount prefix the client's URLs start with ("" at the root, else "/prefix"): every
+   URL the API hands out (Location, Link, a report's url) starts with it. */
+const char *url_base(const struct ctx *c);
+/* Location: the URL of collection/id under the mount prefix (c->req->base), as the
+   client reaches it ("/prefix/api/v1/tasks/7"). */
+void location_header(struct ctx *c, const char *collection, const char *id);
+/* 201 with Location (location_header) for the resource just created, written to the body. */
+void reply_created(struct ctx *c, const char *collection, const char *id);
 
 #endif

@@ -19,7 +19,8 @@ static void cors_headers(const struct http_request *req, struct http_response *r
 	http_header(res, "Access-Control-Allow-Origin", req->origin);
 	http_header(res, "Access-Control-Allow-Credentials", "true");
 	/* Response headers a browser client may read besides the simple ones. */
-	http_header(res, "Access-Control-Expose-Headers", "ETag, Link, Idempotent-Replayed, X-Request-ID");
+	http_header(res, "Access-Control-Expose-Headers",
+	            "ETag, Link, Location, Idempotent-Replayed, X-Request-ID");
 }
 
 static void preflight(const struct http_request *req, struct http_response *res)

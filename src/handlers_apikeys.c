@@ -59,7 +59,7 @@ void api_key_create(struct ctx *c)
 	if (caller_or_reply(c, r) == 0) {
 		json_api_key(&c->res->body, r, 0, CALLER_NCOLS, key);
 		http_header(c->res, "Cache-Control", "no-store");
-		reply_json(c, 201);
+		reply_created(c, "/api/v1/api-keys", PQgetvalue(r, 0, CALLER_NCOLS + API_KEY_ID));
 	}
 	PQclear(r);
 	memset(key, 0, sizeof key);

@@ -32,7 +32,7 @@ void auth_create_user(struct ctx *c, const char *role)
 {
 	struct field_value v[F_REGISTER_COUNT];
 	if (body_or_reply(c, register_fields, F_REGISTER_COUNT, v) != 0 ||
-	    idempotency_begin_or_reply(c, NULL) != 0)
+	    idempotency_begin_or_reply(c, NULL, "/api/v1/users") != 0)
 		return;
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(v[F_PASSWORD].str, cfg.bcrypt_cost, hash) != 0) {
@@ -50,8 +50,8 @@ void auth_create_user(struct ctx *c, const char *role)
 		return;
 	}
 	json_user(&c->res->body, r, 0, FIRST_COL);
+	reply_created(c, "/api/v1/users", PQgetvalue(r, 0, FIRST_COL + USER_ID));
 	PQclear(r);
-	reply_json(c, 201);
 }
 
 void auth_register(struct ctx *c)

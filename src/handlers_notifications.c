@@ -65,7 +65,7 @@ static void write_page(struct ctx *c, PGresult *r, long long limit, const char *
 	buf_putc(b, '}');
 	if (token) {
 		struct buf link = {0};
-		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", c->req->base ? c->req->base : "",
+		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", url_base(c),
 		           c->req->path, unread ? "unread=true&" : "", limit, token);
 		http_header(c->res, "Link", link.data);
 		buf_free(&link);

@@ -88,15 +88,13 @@ static void create(struct ctx *c, const char *kind, const struct field_value *fi
 			http_error(c->res, 403, "Not enough permissions. Admin access required.");
 		} else {
 			const char *id = PQgetvalue(r, 0, RCREATE_ID);
-			char location[64];
-			snprintf(location, sizeof location, "/api/v1/reports/%s", id);
-			http_header(c->res, "Location", location);
+			location_header(c, "/api/v1/reports", id);
 			struct buf *b = &c->res->body;
 			buf_putc(b, '{');
 			if (message)
 				buf_cat(b, "\"message\":\"", message, "\",", NULL);
 			buf_cat(b, "\"id\":", id, ",\"kind\":\"", kind, "\",\"status\":\"queued\",\"url\":\"",
-			        location, "\"}", NULL);
+			        url_base(c), "/api/v1/reports/", id, "\"}", NULL);
 			reply_json(c, 202);
 		}
 	}
@@ -162,9 +160,10 @@ static void json_report(struct ctx *c, PGresult *r)
 	jsonw_obj_close(&w);
 	json_col(&w, "summary", r, 0, col + REPORT_SUMMARY, COL_JSON_NULL);
 	if (done && strcmp(kind, "tasks_csv") == 0) {
-		char url[64];
-		snprintf(url, sizeof url, "/api/v1/reports/%s/download", id);
-		jsonw_cstr(&w, "download_url", url);
+		struct buf url = {0};
+		buf_cat(&url, url_base(c), "/api/v1/reports/", id, "/download", NULL);
+		jsonw_cstr(&w, "download_url", url.data);
+		buf_free(&url);
 		json_col(&w, "bytes", r, 0, col + REPORT_BYTES, COL_INT);
 	} else {
 		jsonw_null(&w, "download_url");

@@ -45,7 +45,8 @@ static void task_etag(PGresult *r, int col, char out[ETAG_MAX])
 	etag_format(out, PQgetvalue(r, 0, col + TASK_ID), PQgetvalue(r, 0, col + TASK_VERSION));
 }
 
-/* The task after the caller, with its ETag (but a 201: its replays could not carry one). */
+/* The task after the caller, with its ETag (but a 201, with its Location: its replays
+   could not carry an ETag). */
 static void write_task(struct ctx *c, PGresult *r, int status)
 {
 	json_task(&c->res->body, r, 0, CALLER_NCOLS);
@@ -54,7 +55,10 @@ static void write_task(struct ctx *c, PGresult *r, int status)
 		task_etag(r, CALLER_NCOLS, etag);
 		http_header(c->res, "ETag", etag);
 	}
-	reply_json(c, status);
+	if (status == 201)
+		reply_created(c, "/api/v1/tasks", PQgetvalue(r, 0, CALLER_NCOLS + TASK_ID));
+	else
+		reply_json(c, status);
 }
 
 /* Answers with the task after the caller's columns, or 404. */
@@ -74,7 +78,7 @@ void task_create(struct ctx *c)
 		return;
 	struct field_value v[T_COUNT];
 	if (body_or_reply(c, create_fields, T_COUNT, v) != 0 ||
-	    idempotency_begin_or_reply(c, c->caller) != 0)
+	    idempotency_begin_or_reply(c, c->caller, "/api/v1/tasks") != 0)
 		return;
 	const char *params[] = {
 		c->caller,
@@ -198,7 +202,7 @@ static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 	if (token) {
 		struct buf link = {0};
 		buf_putc(&link, '<');
-		buf_puts(&link, c->req->base ? c->req->base : "");
+		buf_puts(&link, url_base(c));
 		buf_puts(&link, c->req->path);
 		buf_putc(&link, '?');
 		link_query(c, &link);

@@ -145,7 +145,7 @@ void webhook_create(struct ctx *c)
 		} else {
 			json_webhook(&c->res->body, r, 0, CALLER_NCOLS, secret);
 			http_header(c->res, "Cache-Control", "no-store");
-			reply_json(c, 201);
+			reply_created(c, "/api/v1/webhooks", PQgetvalue(r, 0, CALLER_NCOLS + WEBHOOK_ID));
 		}
 	}
 	PQclear(r);

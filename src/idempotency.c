@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "crypto.h"
 #include "handlers.h"
 #include "log.h"
@@ -45,7 +47,19 @@ static int key_or_reply(struct ctx *c, const char *key)
 	return -1;
 }
 
-int idempotency_begin_or_reply(struct ctx *c, const char *caller)
+/* A replayed 201 carries the Location of the resource it created: the id of its stored body. */
+static void replay_location(struct ctx *c, const char *collection)
+{
+	struct json_object *o = json_tokener_parse(c->res->body.data ? c->res->body.data : ""), *id;
+	if (o && json_object_object_get_ex(o, "id", &id) && json_object_is_type(id, json_type_int)) {
+		char s[24];
+		snprintf(s, sizeof s, "%lld", (long long)json_object_get_int64(id));
+		location_header(c, collection, s);
+	}
+	json_object_put(o);
+}
+
+int idempotency_begin_or_reply(struct ctx *c, const char *caller, const char *collection)
 {
 	const char *key = c->req->idempotency_key;
 	if (!key)
@@ -92,6 +106,8 @@ int idempotency_begin_or_reply(struct ctx *c, const char *caller)
 		buf_reset(&c->res->body);
 		buf_append(&c->res->body, PQgetvalue(r, 0, IDEM_BODY), (size_t)PQgetlength(r, 0, IDEM_BODY));
 		http_header(c->res, "Idempotent-Replayed", "true");
+		if (c->res->status == 201)
+			replay_location(c, collection);
 	}
 	PQclear(r);
 	return answered;

@@ -246,6 +246,25 @@ void reply_json(struct ctx *c, int status)
 	c->res->status = status;
 }
 
+const char *url_base(const struct ctx *c)
+{
+	return c->req->base ? c->req->base : "";
+}
+
+void location_header(struct ctx *c, const char *collection, const char *id)
+{
+	struct buf url = {0};
+	buf_cat(&url, url_base(c), collection, "/", id, NULL);
+	http_header(c->res, "Location", url.data);
+	buf_free(&url);
+}
+
+void reply_created(struct ctx *c, const char *collection, const char *id)
+{
+	location_header(c, collection, id);
+	reply_json(c, 201);
+}
+
 /* ==== Objects ==== */
 
 /* json_col, inlined into the row writers' loop. */

@@ -18,7 +18,8 @@
 #             own, stopped on exit (see "stacks of a test's own" below).
 # Assertions (recorded, never exit): ok, fail, expect_status, expect_json,
 #             expect_json_match, expect_body_json, expect_header, expect_header_token,
-#             expect_no_header, expect_422, expect_no_password_fields, expect_no_leak.
+#             expect_no_header, expect_location (then follow_location), expect_422,
+#             expect_no_password_fields, expect_no_leak.
 
 set -o pipefail
 
@@ -260,6 +261,37 @@ expect_no_header() {
 	local hname=$1 name=$2 vals
 	vals=$(header_value "$hname")
 	if [[ -z $vals ]]; then ok "$name"; else fail "$name" "unexpected header $hname: $vals"; fi
+}
+
+# The path part of BASE_URL: the mount prefix ("" at the root, "/tasks-api" under one)
+# that every URL the API hands out starts with.
+base_prefix() {
+	local p=${BASE_URL#*://}
+	[[ $p != */* ]] || printf '/%s' "${p#*/}"
+}
+
+# expect_location PATH NAME: the last response has exactly one Location, PATH under
+# BASE_URL's prefix (/api/v1/tasks/7, or /tasks-api/api/v1/tasks/7 under a mount).
+# Sets LOCATION to it, for follow_location.
+LOCATION=
+expect_location() {
+	local want name=$2
+	want=$(base_prefix)$1
+	LOCATION=$(header_value location)
+	if [[ $LOCATION == "$want" ]]; then
+		ok "$name"
+	else
+		fail "$name" "Location '$(_oneline "$LOCATION")', expected '$want'; $(_last)"
+	fi
+}
+
+# follow_location [METHOD] [req args...]: requests LOCATION as a client follows it: a
+# path from the server's root, whatever BASE_URL's prefix (GET by default).
+follow_location() {
+	local method=${1:-GET} origin
+	(($# == 0)) || shift
+	origin=${BASE_URL%"$(base_prefix)"}
+	BASE_URL=$origin req "$method" "$LOCATION" "$@"
 }
 
 # expect_422 NAME [LOC_JSON COUNT]...

@@ -26,6 +26,8 @@ KEY=$(jq -r .key <<<"$BODY")
 KEY_ID=$(jq -r .id <<<"$BODY")
 PREFIX=$(jq -r .prefix <<<"$BODY")
 check "the key starts with its prefix" test "${KEY:0:20}" = "$PREFIX"
+expect_location "/api/v1/api-keys/$KEY_ID" "Location names the new key"
+KEY_LOCATION=$LOCATION
 
 # ---- stored as a hash only
 n=$(psql_exec "SELECT count(*) FROM api_keys WHERE id = $KEY_ID AND key_hash = decode('$(sha256_hex "$KEY")', 'hex')")
@@ -126,8 +128,8 @@ expect_status 404 "bad: another user cannot revoke the key"
 expect_body_json '{"detail":"API key not found"}' "bad: another user's key is not found"
 TOKEN=$KEY req GET /api/v1/users/me
 expect_status 200 "the key still works after another user's attempt"
-req DELETE "/api/v1/api-keys/$KEY_ID"
-expect_status 204 "DELETE /api-keys/{id} is 204"
+LOCATION=$KEY_LOCATION follow_location DELETE
+expect_status 204 "DELETE /api-keys/{id} (the create's Location) is 204"
 TOKEN=$KEY req GET /api/v1/users/me
 expect_status 401 "bad: a revoked key is 401"
 AUTH_HEADER="X-API-Key: $KEY" req GET /api/v1/tasks/

@@ -42,6 +42,7 @@ expect_header access-control-allow-origin '^http://localhost:5173$' "authenticat
 TOKEN=$A_TOKEN req POST /api/v1/tasks/ '{"title":"cors"}' -H 'Origin: http://localhost:3000'
 expect_status 201 "POST with an allowed Origin is 201"
 expect_header access-control-allow-origin '^http://localhost:3000$' "POST with an allowed Origin: Allow-Origin"
+expect_header_token access-control-expose-headers location "browsers may read the created task's Location"
 
 # ---- an origin not in the list gets no Access-Control-Allow-Origin
 for origin in http://evil.example.com http://localhost:3001 https://localhost:3000 http://localhost:3000.evil.com null; do

@@ -18,10 +18,13 @@ req POST /api/v1/tasks/ '{"title":"Pay rent","priority":"high"}' -H "Idempotency
 expect_status 201 "first POST with a key is 201"
 expect_no_header idempotent-replayed "the first answer is not marked replayed"
 first=$BODY
+expect_location "/api/v1/tasks/$(jq -r .id <<<"$first")" "the first answer names the task (Location)"
+first_location=$LOCATION
 req POST /api/v1/tasks/ '{"title":"Pay rent","priority":"high"}' -H "Idempotency-Key: $k"
 expect_status 201 "the retry is 201 too"
 expect_header idempotent-replayed '^true$' "the retry carries Idempotent-Replayed: true"
 check "the retry's body is the first body, byte for byte" test "$BODY" = "$first"
+expect_location "${first_location#"$(base_prefix)"}" "the retry carries the first answer's Location"
 expect_header content-type '^application/json; charset=utf-8$' "the replay is JSON"
 req POST /api/v1/tasks/ '{"title":"Pay rent","priority":"high"}' -H "Idempotency-Key: $k"
 check "a third try replays the same body" test "$BODY" = "$first"
@@ -139,6 +142,7 @@ TOKEN='' req POST /api/v1/auth/register "$reg" -H "Idempotency-Key: $k5"
 expect_status 201 "register retried with the key: 201, not 'already registered'"
 expect_header idempotent-replayed '^true$' "register retry: Idempotent-Replayed"
 check "register retry: the same user" test "$BODY" = "$reg_first"
+expect_location "/api/v1/users/$(jq -r .id <<<"$reg_first")" "register retry: the first answer's Location"
 TOKEN='' req POST /api/v1/auth/register "$reg" -H "Idempotency-Key: $(key)"
 expect_status 400 "register with a new key: the user exists, 400"
 k6=$(key)

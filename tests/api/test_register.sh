@@ -31,6 +31,12 @@ expect_json '[has("id","email","username","full_name","role","is_active","create
 	"register: User has every field"
 expect_no_password_fields "register: no password field in the User"
 id=$(jq -r '.id' <<<"$BODY")
+registered=$BODY
+expect_location "/api/v1/users/$id" "register: Location names the new user"
+register_admin RADM
+TOKEN=$RADM_TOKEN follow_location
+expect_status 200 "an admin's GET on register's Location is 200"
+expect_body_json "$registered" "an admin's GET on register's Location is the new user"
 
 login "$name" "$pw"
 expect_status 200 "the new user can log in"

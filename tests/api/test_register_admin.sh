@@ -18,6 +18,7 @@ expect_json '.id | type' number "register-admin: id is an integer"
 expect_json_match '.created_at' "$TS_RE" "register-admin: created_at is RFC 3339 UTC"
 expect_no_password_fields "register-admin: no password field"
 adm_id=$(jq -r .id <<<"$BODY")
+expect_location "/api/v1/users/$adm_id" "register-admin: Location names the new admin"
 
 login "$name" "$pw"
 expect_status 200 "the new admin can log in"
@@ -30,8 +31,9 @@ fi
 TOKEN=$ADM_TOKEN req GET /api/v1/users/me
 expect_status 200 "admin GET /users/me is 200"
 expect_json '.role' admin "admin /users/me shows role admin"
-TOKEN=$ADM_TOKEN req GET "/api/v1/users/$adm_id"
-expect_status 200 "the new admin may use admin routes"
+TOKEN=$ADM_TOKEN follow_location
+expect_status 200 "the new admin may use admin routes (GET on its Location)"
+expect_json '.id' "$adm_id" "GET on register-admin's Location is the new admin"
 
 # the same validation and uniqueness rules as register
 u=$(unique)

@@ -33,7 +33,8 @@ TOKEN=$P_TOKEN req POST $R '{"kind":"tasks_csv","filters":{"status":"todo"}}'
 expect_status 202 "POST /reports is 202"
 expect_json '[.kind, .status] | tojson' '["tasks_csv","queued"]' "it answers queued"
 ID=$(jq -r .id <<<"$BODY")
-expect_header location "^/api/v1/reports/$ID\$" "Location names the report"
+expect_location "/api/v1/reports/$ID" "Location names the report"
+expect_json .url "$(base_prefix)/api/v1/reports/$ID" "url is the Location"
 if wait_for 30 report_finished "$ID" "$P_TOKEN"; then ok "the daemons make the report"; else
 	fail "report made" "$(_last)"; fi
 expect_json '[.status, .progress.rows_done, .progress.rows_total, .progress.percent, .download_url] | tojson' \

@@ -74,7 +74,8 @@ for path in /api/v1/tasks /api/v1/tasks/; do
 	TOKEN=$U_TOKEN req POST "$path" '{"title":"slash test"}'
 	expect_status 201 "POST $path is 201 (no redirect)"
 	expect_json '.title' 'slash test' "POST $path creates the task"
-	expect_no_header location "POST $path has no Location"
+	expect_location "/api/v1/tasks/$(jq -r .id <<<"$BODY")" \
+		"POST $path: Location names the created task (not a redirect)"
 done
 
 register_admin ADM

@@ -25,6 +25,10 @@ expect_json '[has("id","title","description","status","priority","due_date","is_
 	"create: Task has every field"
 created=$BODY
 t1=$(jq -r .id <<<"$created")
+expect_location "/api/v1/tasks/$t1" "create: Location names the new task"
+follow_location
+expect_status 200 "GET on the create's Location is 200"
+expect_body_json "$created" "GET on the create's Location is the created task"
 
 # ---- create with every field
 req POST /api/v1/tasks/ '{"title":"Write report","description":"Quarterly numbers","status":"in_progress","priority":"high","due_date":"2024-12-31T23:59:59"}'

@@ -70,12 +70,16 @@ fi
 ok "register a webhook: 201"
 A=$(jq -r .id <<<"$BODY")
 SECRET_A=$(jq -r .secret <<<"$BODY")
+expect_location "$W/$A" "created: Location names the webhook"
 expect_json '[.url, .description, (.events | join(","))] | join("|")' \
 	"http://$ADDR:$PORT_A/hook|all events|task_created,task_completed,task_due_date_set,task_due_soon" \
 	"created: url, description, every event by default"
 expect_json_match .secret '^whsec_[A-Za-z0-9_-]{43}$' "created: the signing secret"
 expect_json_match .created_at "$TS_RE" "created: created_at"
 expect_header cache-control 'no-store' "created: not cached"
+follow_location
+expect_status 200 "GET on the create's Location is 200"
+expect_json '[.id, .url] | tojson' "[$A,\"http://$ADDR:$PORT_A/hook\"]" "GET on the create's Location is the webhook"
 req POST $W "{\"url\":\"http://$ADDR:$PORT_A/done\",\"events\":[\"task_completed\",\"task_completed\"]}"
 expect_status 201 "register a second webhook for one event"
 B=$(jq -r .id <<<"$BODY")

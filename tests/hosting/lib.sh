@@ -27,10 +27,11 @@ export TASKAPI_LOG_FILE=$H/taskapi.log
 FILES=$REPO
 if [ "$(id -u)" -eq 0 ] && ! runuser -u www-data -- test -x "$TASKAPI_BIN" -a -r "$REPO/sql"; then
 	FILES=$H/files
-	mkdir -p "$FILES/build" "$FILES/dist/apache"
+	mkdir -p "$FILES/build" "$FILES/dist/apache" "$FILES/dist/lighttpd"
 	cp "$TASKAPI_BIN" "$FILES/build/taskapi"
 	cp -r "$REPO/sql" "$FILES/sql"
 	cp -r "$REPO/dist/apache/errors" "$FILES/dist/apache/errors"
+	cp -r "$REPO/dist/lighttpd/errors" "$FILES/dist/lighttpd/errors"
 	TASKAPI_BIN=$FILES/build/taskapi TASKAPI_SQL_DIR=$FILES/sql
 fi
 
@@ -109,6 +110,15 @@ start_apache() {
 	track_pidfile "$d/apache2.pid"
 	apache2 -f "$d/apache2.conf" -k start || return 1
 	wait_http "http://127.0.0.1:$2/" || { tail -n 20 "$d/error.log"; return 1; }
+}
+
+# stop_apache: stops the Apache of start_apache (by its pid file) and waits until it is gone.
+stop_apache() {
+	local p
+	p=$(cat "$H/apache/apache2.pid" 2>/dev/null) || return 0
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
 }
 
 # wait_http URL: until anything answers there (bounded, ~10 s).

@@ -37,9 +37,16 @@ tok=$(curl -s -H 'Content-Type: application/json' "$base/api/v1/auth/login" \
 st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$base/api/v1/users/me")
 hcheck "a bearer token passes the .htaccess rewrite: GET /users/me is 200" test "$st" = 200
 for t in a b; do
-	curl -s -o /dev/null -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
-		-d "{\"title\":\"$t\"}" "$base/api/v1/tasks/"
+	curl -s -o "$H/created" -D "$H/created.h" -H "Authorization: Bearer $tok" \
+		-H 'Content-Type: application/json' -d "{\"title\":\"$t\"}" "$base/api/v1/tasks/"
 done
+id=$(jq -r '.id // empty' "$H/created")
+location=$(tr -d '\r' <"$H/created.h" | sed -n 's/^[Ll]ocation: //p')
+hcheck "the created task's Location carries the /tasks-api prefix ($location)" \
+	test "$location" = "/tasks-api/api/v1/tasks/$id"
+got=$(curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$location" | jq -r '[.id, .title] | @tsv')
+hcheck "GET on that Location through the front controller is the created task" \
+	test "$got" = "$id"$'\t'b
 link=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $tok" "$base/api/v1/tasks/?limit=1" |
 	tr -d '\r' | sed -n 's/^[Ll]ink: //p')
 hcheck "the next page's Link carries the /tasks-api prefix" grep -q '</tasks-api/api/v1/tasks/' <<<"$link"

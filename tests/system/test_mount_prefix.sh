@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The API under a prefix (/tasks-api/) of another NGINX server, in front of the test
 # stack's pool, configured with nginx/prefix-location.conf.in: the request path is taken
-# the CGI way (SCRIPT_NAME + PATH_INFO), and the prefix comes back in the Link header
-# (the consistency cookie, set only with a replica, is checked in test_cgi_mode.sh).
+# the CGI way (SCRIPT_NAME + PATH_INFO), and the prefix comes back in the Link and
+# Location headers (the consistency cookie, set only with a replica, is checked in test_cgi_mode.sh).
 # The same server shows that the application itself keeps /metrics to loopback and METRICS_ALLOW (this NGINX has no rule for it), and runs
 # scripts/smoke through the prefix (all pass) and through a location that drops the
 # Authorization header (the smoke check for it must fail).
@@ -58,6 +58,10 @@ expect_status 404 "bad: the prefix twice is 404"
 
 register_user P
 create_task "$P_TOKEN" '{"title":"under a prefix 1"}'
+expect_location "/api/v1/tasks/$TASK_ID" "the created task's Location carries the prefix"
+check "the Location is /tasks-api/api/v1/tasks/{id}" test "$LOCATION" = "/tasks-api/api/v1/tasks/$TASK_ID"
+TOKEN=$P_TOKEN follow_location
+expect_json '.title' "under a prefix 1" "GET on the Location (through the prefix) is the created task"
 create_task "$P_TOKEN" '{"title":"under a prefix 2"}'
 TOKEN=$P_TOKEN req GET "/api/v1/tasks/?limit=1"
 expect_status 200 "GET /tasks-api/api/v1/tasks/?limit=1 is 200"
