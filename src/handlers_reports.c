@@ -91,12 +91,15 @@ static void create(struct ctx *c, const char *kind, const struct field_value *fi
 			char location[64];
 			snprintf(location, sizeof location, "/api/v1/reports/%s", id);
 			http_header(c->res, "Location", location);
-			struct buf *b = &c->res->body;
-			buf_putc(b, '{');
+			struct jsonw w = body_writer(c);
+			jsonw_obj_open(&w, NULL);
 			if (message)
-				buf_cat(b, "\"message\":\"", message, "\",", NULL);
-			buf_cat(b, "\"id\":", id, ",\"kind\":\"", kind, "\",\"status\":\"queued\",\"url\":\"",
-			        location, "\"}", NULL);
+				jsonw_cstr(&w, "message", message);
+			jsonw_raw_cstr(&w, "id", id);
+			jsonw_cstr(&w, "kind", kind);
+			jsonw_cstr(&w, "status", "queued");
+			jsonw_cstr(&w, "url", location);
+			jsonw_obj_close(&w);
 			reply_json(c, 202);
 		}
 	}
@@ -146,8 +149,7 @@ static void json_report(struct ctx *c, PGresult *r)
 	const char *id = REPORT(r, REPORT_ID), *kind = REPORT(r, REPORT_KIND);
 	const char *status = REPORT(r, REPORT_STATUS);
 	int done = strcmp(status, "done") == 0;
-	struct jsonw w;
-	jsonw_start(&w, &c->res->body);
+	struct jsonw w = body_writer(c);
 	jsonw_obj_open(&w, NULL);
 	json_col(&w, "id", r, 0, col + REPORT_ID, COL_INT);
 	json_col(&w, "kind", r, 0, col + REPORT_KIND, COL_TEXT);
