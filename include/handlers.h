@@ -161,14 +161,22 @@ void body_parse(struct ctx *c, const struct field_spec *spec, int n, struct fiel
 /* Parses the body against spec; answers 422 (with every problem) and returns -1 on failure. */
 int body_or_reply(struct ctx *c, const struct field_spec *spec, int n, struct field_value *v);
 
-/* JSON objects written from a result row whose layout (include/rows.h) starts at column col. */
-void json_user(struct buf *b, PGresult *r, int row, int col);
-void json_task(struct buf *b, PGresult *r, int row, int col);
-void json_notification(struct buf *b, PGresult *r, int row, int col);
+/* JSON objects written from a result row whose layout (include/rows.h) starts at column
+   col, as member key of w's open object (NULL in an array or at the top). */
+void json_user(struct jsonw *w, const char *key, PGresult *r, int row, int col);
+void json_task(struct jsonw *w, const char *key, PGresult *r, int row, int col);
+void json_notification(struct jsonw *w, const char *key, PGresult *r, int row, int col);
 /* One column's value as member key of w's open container, written as its type says. */
 void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, enum col_json type);
 /* An API key's public fields; with key (only right after creation) also the secret. */
-void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key);
+void json_api_key(struct jsonw *w, PGresult *r, int row, int col, const char *secret);
+/* A JSON writer over the response body: struct jsonw w = body_writer(c); */
+static inline struct jsonw body_writer(struct ctx *c)
+{
+	struct jsonw w;
+	jsonw_start(&w, &c->res->body);
+	return w;
+}
 /* Sets status and Content-Type for a JSON body already written to c->res->body. */
 void reply_json(struct ctx *c, int status);
 /* The mount prefix the client's URLs start with ("" at the root, else "/prefix"): every

@@ -15,6 +15,7 @@
 #define TASKAPI_JSONW_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "buf.h"
 
@@ -150,6 +151,14 @@ static inline void jsonw_raw(struct jsonw *w, const char *key, const char *json,
 {
 	jsonw_member(w, key);
 	buf_append(w->b, json, n);
+}
+
+/* A number with this many decimals (not on a hot path: it formats with snprintf). */
+void jsonw_fixed(struct jsonw *w, const char *key, double v, int decimals);
+
+static inline void jsonw_raw_cstr(struct jsonw *w, const char *key, const char *json)
+{
+	jsonw_raw(w, key, json, strlen(json));
 }
 
 #endif

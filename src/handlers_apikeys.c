@@ -57,7 +57,8 @@ void api_key_create(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r) == 0) {
-		json_api_key(&c->res->body, r, 0, CALLER_NCOLS, key);
+		struct jsonw w = body_writer(c);
+		json_api_key(&w, r, 0, CALLER_NCOLS, key);
 		http_header(c->res, "Cache-Control", "no-store");
 		reply_created(c, "/api/v1/api-keys", PQgetvalue(r, 0, CALLER_NCOLS + API_KEY_ID));
 	}
@@ -73,16 +74,13 @@ void api_key_list(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r) == 0) {
-		struct buf *b = &c->res->body;
-		buf_putc(b, '[');
-		for (int i = 0, n = PQntuples(r), written = 0; i < n; i++) {
-			if (PQgetisnull(r, i, CALLER_NCOLS + API_KEY_ID))
-				continue;
-			if (written++)
-				buf_putc(b, ',');
-			json_api_key(b, r, i, CALLER_NCOLS, NULL);
+		struct jsonw w = body_writer(c);
+		jsonw_arr_open(&w, NULL);
+		for (int i = 0, n = PQntuples(r); i < n; i++) {
+			if (!PQgetisnull(r, i, CALLER_NCOLS + API_KEY_ID))
+				json_api_key(&w, r, i, CALLER_NCOLS, NULL);
 		}
-		buf_putc(b, ']');
+		jsonw_arr_close(&w);
 		http_header(c->res, "Cache-Control", "no-store");
 		reply_json(c, 200);
 	}

@@ -49,7 +49,8 @@ void auth_create_user(struct ctx *c, const char *role)
 			http_error(c->res, 400, user_conflict_message(unique));
 		return;
 	}
-	json_user(&c->res->body, r, 0, FIRST_COL);
+	struct jsonw w = body_writer(c);
+	json_user(&w, NULL, r, 0, FIRST_COL);
 	reply_created(c, "/api/v1/users", PQgetvalue(r, 0, FIRST_COL + USER_ID));
 	PQclear(r);
 }
@@ -115,12 +116,13 @@ static void reply_tokens(struct ctx *c, long long user_id, const char *username,
 		http_error(c->res, 500, "Internal server error");
 		return;
 	}
-	struct buf *b = &c->res->body;
-	buf_puts(b, "{\"access_token\":");
-	buf_json_cstr(b, token);
-	buf_puts(b, ",\"token_type\":\"bearer\",\"refresh_token\":");
-	buf_json_cstr(b, refresh);
-	buf_printf(b, ",\"expires_in\":%lld}", cfg.token_ttl);
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "access_token", token);
+	jsonw_cstr(&w, "token_type", "bearer");
+	jsonw_cstr(&w, "refresh_token", refresh);
+	jsonw_int(&w, "expires_in", cfg.token_ttl);
+	jsonw_obj_close(&w);
 	free(token);
 	http_header(c->res, "Cache-Control", "no-store");
 	reply_json(c, 200);

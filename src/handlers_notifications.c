@@ -44,25 +44,27 @@ static void write_page(struct ctx *c, PGresult *r, long long limit, const char *
 {
 	const int col = NLIST_NOTIF;
 	int rows = PQntuples(r), written = 0, last = -1;
-	struct buf *b = &c->res->body;
-	buf_puts(b, "{\"notifications\":[");
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_arr_open(&w, "notifications");
 	for (int i = 0; i < rows && written < limit; i++) {
 		if (PQgetisnull(r, i, col + NOTIF_ID))
 			continue;
-		if (written++)
-			buf_putc(b, ',');
-		json_notification(b, r, i, col);
+		written++;
+		json_notification(&w, NULL, r, i, col);
 		last = i;
 	}
-	buf_printf(b, "],\"unread_count\":%s,\"page\":%lld,\"page_size\":%lld,\"next_cursor\":",
-	           PQgetvalue(r, 0, NLIST_UNREAD), page, limit);
+	jsonw_arr_close(&w);
+	jsonw_raw_cstr(&w, "unread_count", PQgetvalue(r, 0, NLIST_UNREAD));
+	jsonw_int(&w, "page", page);
+	jsonw_int(&w, "page_size", limit);
 	char *token = NULL;
 	if (last >= 0 && last + 1 < rows) { /* the extra row: there is a next page */
 		struct cursor next = {.sort = "-id", .page = page + 1, .id = atoll(PQgetvalue(r, last, col + NOTIF_ID))};
 		token = cursor_encode(c->arena, &next, bind, cfg.jwt_secret, cfg.jwt_secret_len);
 	}
-	buf_json_cstr(b, token);
-	buf_putc(b, '}');
+	jsonw_cstr(&w, "next_cursor", token);
+	jsonw_obj_close(&w);
 	if (token) {
 		struct buf link = {0};
 		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", url_base(c),
@@ -124,7 +126,8 @@ void notification_read(struct ctx *c)
 		if (PQgetisnull(r, 0, CALLER_NCOLS)) { /* someone else's is as absent as a missing one */
 			http_error(c->res, 404, "Notification not found");
 		} else {
-			json_notification(&c->res->body, r, 0, CALLER_NCOLS);
+			struct jsonw w = body_writer(c);
+			json_notification(&w, NULL, r, 0, CALLER_NCOLS);
 			reply_json(c, 200);
 		}
 	}
@@ -139,7 +142,10 @@ void notification_read_all(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r) == 0) {
-		buf_printf(&c->res->body, "{\"marked_read\":%s}", PQgetvalue(r, 0, CHANGED_COUNT));
+		struct jsonw w = body_writer(c);
+		jsonw_obj_open(&w, NULL);
+		jsonw_raw_cstr(&w, "marked_read", PQgetvalue(r, 0, CHANGED_COUNT));
+		jsonw_obj_close(&w);
 		reply_json(c, 200);
 	}
 	PQclear(r);

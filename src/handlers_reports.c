@@ -89,12 +89,18 @@ static void create(struct ctx *c, const char *kind, const struct field_value *fi
 		} else {
 			const char *id = PQgetvalue(r, 0, RCREATE_ID);
 			location_header(c, "/api/v1/reports", id);
-			struct buf *b = &c->res->body;
-			buf_putc(b, '{');
+			struct buf url = {0};
+			buf_cat(&url, url_base(c), "/api/v1/reports/", id, NULL);
+			struct jsonw w = body_writer(c);
+			jsonw_obj_open(&w, NULL);
 			if (message)
-				buf_cat(b, "\"message\":\"", message, "\",", NULL);
-			buf_cat(b, "\"id\":", id, ",\"kind\":\"", kind, "\",\"status\":\"queued\",\"url\":\"",
-			        url_base(c), "/api/v1/reports/", id, "\"}", NULL);
+				jsonw_cstr(&w, "message", message);
+			jsonw_raw_cstr(&w, "id", id);
+			jsonw_cstr(&w, "kind", kind);
+			jsonw_cstr(&w, "status", "queued");
+			jsonw_cstr(&w, "url", url.data);
+			jsonw_obj_close(&w);
+			buf_free(&url);
 			reply_json(c, 202);
 		}
 	}
@@ -144,8 +150,7 @@ static void json_report(struct ctx *c, PGresult *r)
 	const char *id = REPORT(r, REPORT_ID), *kind = REPORT(r, REPORT_KIND);
 	const char *status = REPORT(r, REPORT_STATUS);
 	int done = strcmp(status, "done") == 0;
-	struct jsonw w;
-	jsonw_start(&w, &c->res->body);
+	struct jsonw w = body_writer(c);
 	jsonw_obj_open(&w, NULL);
 	json_col(&w, "id", r, 0, col + REPORT_ID, COL_INT);
 	json_col(&w, "kind", r, 0, col + REPORT_KIND, COL_TEXT);

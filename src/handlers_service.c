@@ -10,36 +10,43 @@
 
 void service_root(struct ctx *c)
 {
-	buf_puts(&c->res->body, "{\"message\":\"Welcome to Task Management API\",\"version\":\"" API_VERSION
-	                        "\",\"docs\":\"/docs\",\"redoc\":\"/redoc\"}");
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "message", "Welcome to Task Management API");
+	jsonw_cstr(&w, "version", API_VERSION);
+	jsonw_cstr(&w, "docs", "/docs");
+	jsonw_cstr(&w, "redoc", "/redoc");
+	jsonw_obj_close(&w);
 	reply_json(c, 200);
 }
 
 void service_health(struct ctx *c)
 {
 	/* "build" (an addition to API.md's body) tells a rolling deploy which binary answered. */
-	buf_puts(&c->res->body, "{\"status\":\"healthy\",\"version\":\"" API_VERSION "\",\"build\":");
-	buf_json_cstr(&c->res->body, TASKAPI_BUILD_ID);
-	buf_putc(&c->res->body, '}');
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "status", "healthy");
+	jsonw_cstr(&w, "version", API_VERSION);
+	jsonw_cstr(&w, "build", TASKAPI_BUILD_ID);
+	jsonw_obj_close(&w);
 	http_header(c->res, "X-Build-ID", TASKAPI_BUILD_ID);
 	reply_json(c, 200);
 }
 
 /* ==== Readiness ==== */
 
-static void replica_status(struct buf *b)
+static void replica_status(struct jsonw *w)
 {
 	int in_recovery = 0;
 	double lag = -1;
-	buf_puts(b, ",\"replica\":");
-	if (db_replica_lag(&in_recovery, &lag) != DB_OK)
-		buf_puts(b, "{\"status\":\"unavailable\",\"replay_lag_seconds\":null}");
-	else if (!in_recovery)
-		buf_puts(b, "{\"status\":\"not_in_recovery\",\"replay_lag_seconds\":null}");
-	else if (lag < 0)
-		buf_puts(b, "{\"status\":\"ok\",\"replay_lag_seconds\":null}");
+	int up = db_replica_lag(&in_recovery, &lag) == DB_OK;
+	jsonw_obj_open(w, "replica");
+	jsonw_cstr(w, "status", !up ? "unavailable" : !in_recovery ? "not_in_recovery" : "ok");
+	if (up && in_recovery && lag >= 0)
+		jsonw_fixed(w, "replay_lag_seconds", lag, 3);
 	else
-		buf_printf(b, "{\"status\":\"ok\",\"replay_lag_seconds\":%.3f}", lag);
+		jsonw_null(w, "replay_lag_seconds");
+	jsonw_obj_close(w);
 }
 
 /* 200 when the primary answers; the replica's state is reported but does not decide. */
@@ -55,11 +62,14 @@ void service_ready(struct ctx *c)
 		return;
 	}
 	PQclear(r);
-	struct buf *b = &c->res->body;
-	buf_puts(b, "{\"status\":\"ready\",\"version\":\"" API_VERSION "\",\"database\":\"ok\"");
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "status", "ready");
+	jsonw_cstr(&w, "version", API_VERSION);
+	jsonw_cstr(&w, "database", "ok");
 	if (*cfg.read_database_url)
-		replica_status(b);
-	buf_putc(b, '}');
+		replica_status(&w);
+	jsonw_obj_close(&w);
 	reply_json(c, 200);
 }
 

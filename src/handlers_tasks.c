@@ -49,7 +49,8 @@ static void task_etag(PGresult *r, int col, char out[ETAG_MAX])
    could not carry an ETag). */
 static void write_task(struct ctx *c, PGresult *r, int status)
 {
-	json_task(&c->res->body, r, 0, CALLER_NCOLS);
+	struct jsonw w = body_writer(c);
+	json_task(&w, NULL, r, 0, CALLER_NCOLS);
 	if (status == 200) {
 		char etag[ETAG_MAX];
 		task_etag(r, CALLER_NCOLS, etag);
@@ -177,18 +178,20 @@ static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 	long long limit = atoll(PQgetvalue(r, 0, LIST_PAGE_SIZE));
 	long long page = tq->has_cursor ? tq->cursor.page : tq->skip / limit + 1;
 	int rows = PQntuples(r), written = 0, last = -1;
-	struct buf *b = &c->res->body;
-	buf_puts(b, "{\"tasks\":[");
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_arr_open(&w, "tasks");
 	for (int i = 0; i < rows && written < limit; i++) {
 		if (PQgetisnull(r, i, LIST_TASK + TASK_ID))
 			continue;
-		if (written++)
-			buf_putc(b, ',');
-		json_task(b, r, i, LIST_TASK);
+		written++;
+		json_task(&w, NULL, r, i, LIST_TASK);
 		last = i;
 	}
-	buf_printf(b, "],\"total\":%s,\"page\":%lld,\"page_size\":%lld,\"next_cursor\":",
-	           PQgetvalue(r, 0, LIST_TOTAL), page, limit);
+	jsonw_arr_close(&w);
+	jsonw_raw_cstr(&w, "total", PQgetvalue(r, 0, LIST_TOTAL));
+	jsonw_int(&w, "page", page);
+	jsonw_int(&w, "page_size", limit);
 	/* One row more than the page: there is a next page, which starts after the last. */
 	char *token = NULL;
 	if (last >= 0 && last + 1 < rows && !PQgetisnull(r, last + 1, LIST_TASK + TASK_ID)) {
@@ -197,8 +200,8 @@ static void write_list(struct ctx *c, PGresult *r, const struct task_query *tq)
 		snprintf(next.key, sizeof next.key, "%s", cursor_key(r, last, LIST_TASK, sort));
 		token = cursor_encode(c->arena, &next, tq->bind, cfg.jwt_secret, cfg.jwt_secret_len);
 	}
-	buf_json_cstr(b, token);
-	buf_putc(b, '}');
+	jsonw_cstr(&w, "next_cursor", token);
+	jsonw_obj_close(&w);
 	if (token) {
 		struct buf link = {0};
 		buf_putc(&link, '<');
@@ -271,24 +274,28 @@ void task_list(struct ctx *c)
 /* ==== Statistics ==== */
 
 /* A count per word of list, from column col on: {"todo":3,"in_progress":0,...}. */
-static void write_counts(struct buf *b, PGresult *r, int col, const char *const *list)
+static void write_counts(struct jsonw *w, const char *key, PGresult *r, int col,
+                         const char *const *list)
 {
-	buf_putc(b, '{');
+	jsonw_obj_open(w, key);
 	for (int i = 0; list[i]; i++)
-		buf_cat(b, i ? ",\"" : "\"", list[i], "\":", PQgetvalue(r, 0, col + i), NULL);
-	buf_putc(b, '}');
+		jsonw_raw_cstr(w, list[i], PQgetvalue(r, 0, col + i));
+	jsonw_obj_close(w);
 }
 
 /* The task_stats row (enum stats_col, include/rows.h). */
 static void write_stats(struct buf *b, PGresult *r)
 {
-	buf_cat(b, "{\"total\":", PQgetvalue(r, 0, STATS_TOTAL), ",\"by_status\":", NULL);
-	write_counts(b, r, STATS_BY_STATUS, task_statuses);
-	buf_puts(b, ",\"by_priority\":");
-	write_counts(b, r, STATS_BY_PRIORITY, task_priorities);
-	buf_cat(b, ",\"overdue\":", PQgetvalue(r, 0, STATS_OVERDUE), ",\"due_next_7_days\":",
-	        PQgetvalue(r, 0, STATS_DUE_SOON), ",\"completed_last_7_days\":",
-	        PQgetvalue(r, 0, STATS_DONE_RECENTLY), "}", NULL);
+	struct jsonw w;
+	jsonw_start(&w, b);
+	jsonw_obj_open(&w, NULL);
+	jsonw_raw_cstr(&w, "total", PQgetvalue(r, 0, STATS_TOTAL));
+	write_counts(&w, "by_status", r, STATS_BY_STATUS, task_statuses);
+	write_counts(&w, "by_priority", r, STATS_BY_PRIORITY, task_priorities);
+	jsonw_raw_cstr(&w, "overdue", PQgetvalue(r, 0, STATS_OVERDUE));
+	jsonw_raw_cstr(&w, "due_next_7_days", PQgetvalue(r, 0, STATS_DUE_SOON));
+	jsonw_raw_cstr(&w, "completed_last_7_days", PQgetvalue(r, 0, STATS_DONE_RECENTLY));
+	jsonw_obj_close(&w);
 }
 
 void task_stats(struct ctx *c)

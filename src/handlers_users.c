@@ -16,7 +16,8 @@ void user_me_get(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r) == 0) {
-		json_user(&c->res->body, r, 0, CALLER_NCOLS);
+		struct jsonw w = body_writer(c);
+		json_user(&w, NULL, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -62,7 +63,8 @@ void user_me_update(struct ctx *c)
 		return;
 	}
 	if (caller_or_reply(c, r) == 0) {
-		json_user(&c->res->body, r, 0, CALLER_NCOLS);
+		struct jsonw w = body_writer(c);
+		json_user(&w, NULL, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -145,15 +147,13 @@ void user_list(struct ctx *c)
 	if (!r)
 		return;
 	if (admin_or_reply(c, r) == 0) {
-		buf_putc(&c->res->body, '[');
+		struct jsonw w = body_writer(c);
+		jsonw_arr_open(&w, NULL);
 		for (int i = 0, n = PQntuples(r); i < n; i++) {
-			if (PQgetisnull(r, i, CALLER_NCOLS + USER_ID))
-				continue;
-			if (c->res->body.len > 1)
-				buf_putc(&c->res->body, ',');
-			json_user(&c->res->body, r, i, CALLER_NCOLS);
+			if (!PQgetisnull(r, i, CALLER_NCOLS + USER_ID))
+				json_user(&w, NULL, r, i, CALLER_NCOLS);
 		}
-		buf_putc(&c->res->body, ']');
+		jsonw_arr_close(&w);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -188,7 +188,8 @@ void user_get(struct ctx *c)
 	if (PQgetisnull(r, 0, CALLER_NCOLS + USER_ID)) {
 		http_error(c->res, 404, "User not found");
 	} else {
-		json_user(&c->res->body, r, 0, CALLER_NCOLS);
+		struct jsonw w = body_writer(c);
+		json_user(&w, NULL, r, 0, CALLER_NCOLS);
 		reply_json(c, 200);
 	}
 	PQclear(r);

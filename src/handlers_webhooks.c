@@ -37,37 +37,33 @@ static const struct field_spec webhook_fields[W_COUNT] = {
 
 /* A webhook (WEBHOOK_ROW) whose first column is col; with secret (only right after
    creation) also that. */
-static void json_webhook(struct buf *b, PGresult *r, int row, int col, const char *secret)
+static void json_webhook(struct jsonw *w, PGresult *r, int row, int col, const char *secret)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	json_col(&w, "id", r, row, col + WEBHOOK_ID, COL_INT);
-	json_col(&w, "url", r, row, col + WEBHOOK_URL, COL_TEXT);
-	json_col(&w, "events", r, row, col + WEBHOOK_EVENTS, COL_JSON);
-	json_col(&w, "description", r, row, col + WEBHOOK_DESCRIPTION, COL_TEXT);
-	json_col(&w, "created_at", r, row, col + WEBHOOK_CREATED_AT, COL_TIME);
+	jsonw_obj_open(w, NULL);
+	json_col(w, "id", r, row, col + WEBHOOK_ID, COL_INT);
+	json_col(w, "url", r, row, col + WEBHOOK_URL, COL_TEXT);
+	json_col(w, "events", r, row, col + WEBHOOK_EVENTS, COL_JSON);
+	json_col(w, "description", r, row, col + WEBHOOK_DESCRIPTION, COL_TEXT);
+	json_col(w, "created_at", r, row, col + WEBHOOK_CREATED_AT, COL_TIME);
 	if (secret)
-		jsonw_cstr(&w, "secret", secret);
-	jsonw_obj_close(&w);
+		jsonw_cstr(w, "secret", secret);
+	jsonw_obj_close(w);
 }
 
 /* One attempt (DELIVERY_ROW) whose first column is col. */
-static void json_delivery(struct buf *b, PGresult *r, int row, int col)
+static void json_delivery(struct jsonw *w, PGresult *r, int row, int col)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	json_col(&w, "id", r, row, col + DELIVERY_ID, COL_INT);
-	json_col(&w, "notification_id", r, row, col + DELIVERY_NOTIFICATION_ID, COL_INT);
-	json_col(&w, "attempt", r, row, col + DELIVERY_ATTEMPT, COL_INT);
-	json_col(&w, "started_at", r, row, col + DELIVERY_STARTED_AT, COL_TIME);
-	json_col(&w, "finished_at", r, row, col + DELIVERY_FINISHED_AT, COL_TIME);
-	json_col(&w, "delivered", r, row, col + DELIVERY_DELIVERED, COL_JSON_NULL);
-	json_col(&w, "status_code", r, row, col + DELIVERY_STATUS_CODE, COL_INT_NULL);
-	json_col(&w, "error", r, row, col + DELIVERY_ERROR, COL_TEXT);
-	json_col(&w, "duration_ms", r, row, col + DELIVERY_DURATION_MS, COL_INT_NULL);
-	jsonw_obj_close(&w);
+	jsonw_obj_open(w, NULL);
+	json_col(w, "id", r, row, col + DELIVERY_ID, COL_INT);
+	json_col(w, "notification_id", r, row, col + DELIVERY_NOTIFICATION_ID, COL_INT);
+	json_col(w, "attempt", r, row, col + DELIVERY_ATTEMPT, COL_INT);
+	json_col(w, "started_at", r, row, col + DELIVERY_STARTED_AT, COL_TIME);
+	json_col(w, "finished_at", r, row, col + DELIVERY_FINISHED_AT, COL_TIME);
+	json_col(w, "delivered", r, row, col + DELIVERY_DELIVERED, COL_JSON_NULL);
+	json_col(w, "status_code", r, row, col + DELIVERY_STATUS_CODE, COL_INT_NULL);
+	json_col(w, "error", r, row, col + DELIVERY_ERROR, COL_TEXT);
+	json_col(w, "duration_ms", r, row, col + DELIVERY_DURATION_MS, COL_INT_NULL);
+	jsonw_obj_close(w);
 }
 
 /* events: a non-empty list of known kinds, as a text[] literal (every kind when absent or
@@ -143,7 +139,8 @@ void webhook_create(struct ctx *c)
 			http_error(c->res, 409,
 			           "At most " WEBHOOKS_PER_USER_MAX " webhooks per user: delete one first");
 		} else {
-			json_webhook(&c->res->body, r, 0, CALLER_NCOLS, secret);
+			struct jsonw w = body_writer(c);
+			json_webhook(&w, r, 0, CALLER_NCOLS, secret);
 			http_header(c->res, "Cache-Control", "no-store");
 			reply_created(c, "/api/v1/webhooks", PQgetvalue(r, 0, CALLER_NCOLS + WEBHOOK_ID));
 		}
@@ -161,16 +158,13 @@ void webhook_list(struct ctx *c)
 	if (!r)
 		return;
 	if (caller_or_reply(c, r) == 0) {
-		struct buf *b = &c->res->body;
-		buf_putc(b, '[');
-		for (int i = 0, n = PQntuples(r), written = 0; i < n; i++) {
-			if (PQgetisnull(r, i, CALLER_NCOLS + WEBHOOK_ID))
-				continue;
-			if (written++)
-				buf_putc(b, ',');
-			json_webhook(b, r, i, CALLER_NCOLS, NULL);
+		struct jsonw w = body_writer(c);
+		jsonw_arr_open(&w, NULL);
+		for (int i = 0, n = PQntuples(r); i < n; i++) {
+			if (!PQgetisnull(r, i, CALLER_NCOLS + WEBHOOK_ID))
+				json_webhook(&w, r, i, CALLER_NCOLS, NULL);
 		}
-		buf_putc(b, ']');
+		jsonw_arr_close(&w);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -206,7 +200,8 @@ void webhook_get(struct ctx *c)
 	if (PQgetisnull(r, 0, CALLER_NCOLS + WEBHOOK_ID)) {
 		http_error(c->res, 404, "Webhook not found");
 	} else {
-		json_webhook(&c->res->body, r, 0, CALLER_NCOLS, NULL);
+		struct jsonw w = body_writer(c);
+		json_webhook(&w, r, 0, CALLER_NCOLS, NULL);
 		reply_json(c, 200);
 	}
 	PQclear(r);
@@ -246,20 +241,21 @@ void webhook_deliveries(struct ctx *c)
 		return;
 	}
 	const int col = DLIST_DELIVERY;
-	struct buf *b = &c->res->body;
 	int rows = PQntuples(r), written = 0, last = -1;
-	buf_puts(b, "{\"deliveries\":[");
+	struct jsonw w = body_writer(c);
+	jsonw_obj_open(&w, NULL);
+	jsonw_arr_open(&w, "deliveries");
 	for (int i = 0; i < rows && written < limit; i++) {
 		if (PQgetisnull(r, i, col + DELIVERY_ID))
 			continue;
-		if (written++)
-			buf_putc(b, ',');
-		json_delivery(b, r, i, col);
+		written++;
+		json_delivery(&w, r, i, col);
 		last = i;
 	}
-	buf_puts(b, "],\"next_before\":");
-	buf_puts(b, last >= 0 && last + 1 < rows ? PQgetvalue(r, last, col + DELIVERY_ID) : "null");
-	buf_putc(b, '}');
+	jsonw_arr_close(&w);
+	jsonw_raw_cstr(&w, "next_before",
+	               last >= 0 && last + 1 < rows ? PQgetvalue(r, last, col + DELIVERY_ID) : "null");
+	jsonw_obj_close(&w);
 	reply_json(c, 200);
 	PQclear(r);
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonw.h"
+
 static const char *const method_names[HTTP_METHOD_COUNT] = {
 	[HTTP_GET] = "GET",         [HTTP_POST] = "POST",     [HTTP_PUT] = "PUT",
 	[HTTP_PATCH] = "PATCH",     [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
@@ -78,9 +80,11 @@ void http_header(struct http_response *r, const char *name, const char *value)
 void http_error(struct http_response *r, int status, const char *message)
 {
 	buf_reset(&r->body);
-	buf_puts(&r->body, "{\"detail\":");
-	buf_json_cstr(&r->body, message);
-	buf_putc(&r->body, '}');
+	struct jsonw w;
+	jsonw_start(&w, &r->body);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "detail", message);
+	jsonw_obj_close(&w);
 	r->status = status;
 }
 

@@ -1,6 +1,7 @@
 /* The JSON writer (include/jsonw.h): commas and nesting kept here, escaping by buf.c. */
 #include "jsonw.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,4 +33,11 @@ void jsonw_member_(struct jsonw *w, const char *key)
 void jsonw_overflow_(void)
 {
 	abort(); /* nesting deeper than JSONW_DEPTH_MAX, or a close without an open: a bug */
+}
+
+void jsonw_fixed(struct jsonw *w, const char *key, double v, int decimals)
+{
+	char n[64];
+	int len = snprintf(n, sizeof n, "%.*f", decimals, v);
+	jsonw_raw(w, key, n, (size_t)len);
 }

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "jsonw.h"
+
 static void add(struct problems *p, const char *where, const char *field, const char *subfield,
                 const char *type, const char *fmt, va_list ap)
 {
@@ -37,26 +39,25 @@ void problems_add_nested(struct problems *p, const char *where, const char *fiel
 
 void problems_write_json(const struct problems *p, struct buf *out)
 {
-	buf_puts(out, "{\"detail\":[");
+	struct jsonw w;
+	jsonw_start(&w, out);
+	jsonw_obj_open(&w, NULL);
+	jsonw_arr_open(&w, "detail");
 	for (int i = 0; i < p->count; i++) {
 		const struct problem *pr = &p->list[i];
-		if (i)
-			buf_putc(out, ',');
-		buf_puts(out, "{\"loc\":[");
-		buf_json_cstr(out, pr->where);
-		if (pr->field) {
-			buf_putc(out, ',');
-			buf_json_cstr(out, pr->field);
-		}
-		if (pr->subfield) {
-			buf_putc(out, ',');
-			buf_json_cstr(out, pr->subfield);
-		}
-		buf_puts(out, "],\"msg\":");
-		buf_json_cstr(out, pr->msg);
-		buf_puts(out, ",\"type\":");
-		buf_json_cstr(out, pr->type);
-		buf_putc(out, '}');
+		jsonw_obj_open(&w, NULL);
+		jsonw_arr_open(&w, "loc");
+		jsonw_cstr(&w, NULL, pr->where);
+		if (pr->field)
+			jsonw_cstr(&w, NULL, pr->field);
+		if (pr->subfield)
+			jsonw_cstr(&w, NULL, pr->subfield);
+		jsonw_arr_close(&w);
+		jsonw_cstr(&w, "msg", pr->msg);
+		jsonw_cstr(&w, "type", pr->type);
+		jsonw_obj_close(&w);
 	}
-	buf_puts(out, "],\"message\":\"Validation error occurred\"}");
+	jsonw_arr_close(&w);
+	jsonw_cstr(&w, "message", "Validation error occurred");
+	jsonw_obj_close(&w);
 }

@@ -353,40 +353,35 @@ static void put_fields(struct jsonw *w, PGresult *r, int row, int col, const str
 	}
 }
 
-void json_user(struct buf *b, PGresult *r, int row, int col)
+/* The layout's fields of row as an object, member key of w's open container (or NULL). */
+static void put_object(struct jsonw *w, const char *key, PGresult *r, int row, int col,
+                       const struct row_field *f, size_t n)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	put_fields(&w, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
-	jsonw_obj_close(&w);
+	jsonw_obj_open(w, key);
+	put_fields(w, r, row, col, f, n);
+	jsonw_obj_close(w);
 }
 
-void json_task(struct buf *b, PGresult *r, int row, int col)
+void json_user(struct jsonw *w, const char *key, PGresult *r, int row, int col)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	put_fields(&w, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
-	jsonw_obj_close(&w);
+	put_object(w, key, r, row, col, user_fields, ROW_FIELDS_COUNT(user_fields));
 }
 
-void json_notification(struct buf *b, PGresult *r, int row, int col)
+void json_task(struct jsonw *w, const char *key, PGresult *r, int row, int col)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	put_fields(&w, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
-	jsonw_obj_close(&w);
+	put_object(w, key, r, row, col, task_fields, ROW_FIELDS_COUNT(task_fields));
 }
 
-void json_api_key(struct buf *b, PGresult *r, int row, int col, const char *key)
+void json_notification(struct jsonw *w, const char *key, PGresult *r, int row, int col)
 {
-	struct jsonw w;
-	jsonw_start(&w, b);
-	jsonw_obj_open(&w, NULL);
-	put_fields(&w, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
-	if (key)
-		jsonw_cstr(&w, "key", key);
-	jsonw_obj_close(&w);
+	put_object(w, key, r, row, col, notif_fields, ROW_FIELDS_COUNT(notif_fields));
+}
+
+void json_api_key(struct jsonw *w, PGresult *r, int row, int col, const char *secret)
+{
+	jsonw_obj_open(w, NULL);
+	put_fields(w, r, row, col, api_key_fields, ROW_FIELDS_COUNT(api_key_fields));
+	if (secret)
+		jsonw_cstr(w, "key", secret);
+	jsonw_obj_close(w);
 }

@@ -82,7 +82,9 @@ static void test_json_task(void **state)
 	                   "3"};
 	PGresult *r = row(CALLER_NCOLS + TASK_NCOLS, v);
 	struct buf b = {0};
-	json_task(&b, r, 0, CALLER_NCOLS);
+	struct jsonw w;
+	jsonw_start(&w, &b);
+	json_task(&w, NULL, r, 0, CALLER_NCOLS);
 	assert_string_equal(b.data, "{\"id\":7,\"title\":\"a \\\"b\\\"\",\"description\":null,"
 	                            "\"status\":\"completed\",\"priority\":\"high\","
 	                            "\"due_date\":\"2026-01-02T03:04:05Z\",\"is_completed\":true,"
@@ -105,7 +107,9 @@ static void test_json_user(void **state)
 	                   "2026-01-01 00:00:00+00"};
 	PGresult *r = row(USER_NCOLS, v);
 	struct buf b = {0};
-	json_user(&b, r, 0, FIRST_COL);
+	struct jsonw w;
+	jsonw_start(&w, &b);
+	json_user(&w, NULL, r, 0, FIRST_COL);
 	assert_string_equal(b.data, "{\"id\":1,\"email\":\"a@example.com\",\"username\":\"alice\","
 	                            "\"full_name\":null,\"role\":\"admin\",\"is_active\":false,"
 	                            "\"created_at\":\"2026-01-01T00:00:00Z\","
@@ -120,7 +124,9 @@ static void test_json_api_key(void **state)
 	const char *v[] = {"5", "user", "t", "2", "ci", "tak_abcd", "2026-01-01 00:00:00+00", NULL, NULL};
 	PGresult *r = row(CALLER_NCOLS + API_KEY_NCOLS, v);
 	struct buf b = {0};
-	json_api_key(&b, r, 0, CALLER_NCOLS, "tak_secret");
+	struct jsonw w;
+	jsonw_start(&w, &b);
+	json_api_key(&w, r, 0, CALLER_NCOLS, "tak_secret");
 	assert_string_equal(b.data, "{\"id\":2,\"name\":\"ci\",\"prefix\":\"tak_abcd\","
 	                            "\"created_at\":\"2026-01-01T00:00:00Z\",\"last_used_at\":null,"
 	                            "\"expires_at\":null,\"key\":\"tak_secret\"}");
@@ -136,14 +142,17 @@ static void test_json_notification(void **state)
 		"9", "task_created", "4", "T", "M", "2026-01-01 00:00:00+00", "2026-01-02 00:00:00+00"};
 	PGresult *r = row(NOTIF_NCOLS, unread);
 	struct buf b = {0};
-	json_notification(&b, r, 0, FIRST_COL);
+	struct jsonw w;
+	jsonw_start(&w, &b);
+	json_notification(&w, NULL, r, 0, FIRST_COL);
 	assert_string_equal(b.data, "{\"id\":9,\"kind\":\"task_created\",\"task_id\":null,\"title\":\"T\","
 	                            "\"message\":\"M\",\"created_at\":\"2026-01-01T00:00:00Z\","
 	                            "\"read\":false,\"read_at\":null}");
 	PQclear(r);
 	r = row(NOTIF_NCOLS, read);
 	buf_reset(&b);
-	json_notification(&b, r, 0, FIRST_COL);
+	jsonw_start(&w, &b);
+	json_notification(&w, NULL, r, 0, FIRST_COL);
 	assert_string_equal(b.data, "{\"id\":9,\"kind\":\"task_created\",\"task_id\":4,\"title\":\"T\","
 	                            "\"message\":\"M\",\"created_at\":\"2026-01-01T00:00:00Z\","
 	                            "\"read\":true,\"read_at\":\"2026-01-02T00:00:00Z\"}");
