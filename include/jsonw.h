@@ -119,6 +119,13 @@ static inline void jsonw_str(struct jsonw *w, const char *key, const char *s, si
 	buf_json_str(w->b, s, n);
 }
 
+/* Text from outside (a request's path, a log message): as buf_json_text escapes it. */
+static inline void jsonw_text(struct jsonw *w, const char *key, const char *s, size_t n)
+{
+	jsonw_member(w, key);
+	buf_json_text(w->b, s, n);
+}
+
 static inline void jsonw_cstr(struct jsonw *w, const char *key, const char *s)
 {
 	jsonw_member(w, key);
@@ -151,6 +158,14 @@ static inline void jsonw_raw(struct jsonw *w, const char *key, const char *json,
 {
 	jsonw_member(w, key);
 	buf_append(w->b, json, n);
+}
+
+/* v / 1000 with three decimals (microseconds as milliseconds), without printf. */
+static inline void jsonw_thousandths(struct jsonw *w, const char *key, long long v)
+{
+	jsonw_int(w, key, v / 1000);
+	char frac[4] = {'.', (char)('0' + v / 100 % 10), (char)('0' + v / 10 % 10), (char)('0' + v % 10)};
+	buf_append(w->b, frac, sizeof frac);
 }
 
 /* A number with this many decimals (not on a hot path: it formats with snprintf). */

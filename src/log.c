@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "jsonw.h"
 
 static int log_fd = 2;
 static char log_path[4096] = "-";
@@ -98,35 +99,41 @@ void log_reopen_on(int sig)
 	sigaction(sig, &sa, NULL);
 }
 
-/* The line being written: reused, so logging allocates nothing per request. */
+/* The line being written, and its writer: reused, so logging allocates nothing per request. */
 static struct buf line;
+static struct jsonw lw;
 
-static void line_start(struct buf *b, enum log_level level)
+static void line_start(enum log_level level)
 {
 	/* The date and time to the second change once a second: format them once. */
 	static time_t cached_sec = -1;
-	static char cached[24];
+	static char stamp[32]; /* YYYY-MM-DDTHH:MM:SS.mmmZ */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != cached_sec) {
 		struct tm tm;
 		gmtime_r(&ts.tv_sec, &tm);
-		strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
 		cached_sec = ts.tv_sec;
 	}
-	char millis[5] = {'.', (char)('0' + ts.tv_nsec / 100000000), (char)('0' + ts.tv_nsec / 10000000 % 10),
-	                  (char)('0' + ts.tv_nsec / 1000000 % 10), '\0'};
-	buf_reset(b);
-	buf_cat(b, "{\"time\":\"", cached, millis, "Z\",\"level\":\"", level_names[level], "\",\"pid\":", NULL);
-	buf_put_int(b, log_pid ? log_pid : (int)getpid());
+	stamp[20] = (char)('0' + ts.tv_nsec / 100000000);
+	stamp[21] = (char)('0' + ts.tv_nsec / 10000000 % 10);
+	stamp[22] = (char)('0' + ts.tv_nsec / 1000000 % 10);
+	buf_reset(&line);
+	jsonw_start(&lw, &line);
+	jsonw_obj_open(&lw, NULL);
+	jsonw_cstr(&lw, "time", stamp);
+	jsonw_cstr(&lw, "level", level_names[level]);
+	jsonw_int(&lw, "pid", log_pid ? log_pid : (int)getpid());
 }
 
-static void line_write(struct buf *b)
+static void line_write(void)
 {
-	buf_puts(b, "}\n");
-	ssize_t w = write(log_fd, b->data, b->len);
+	jsonw_obj_close(&lw);
+	buf_putc(&line, '\n');
+	ssize_t w = write(log_fd, line.data, line.len);
 	(void)w;
-	buf_reset(b);
+	buf_reset(&line);
 }
 
 void log_request(const char *request_id, const char *method, const char *path, const char *route,
@@ -135,33 +142,21 @@ void log_request(const char *request_id, const char *method, const char *path, c
 	enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
 	if (level > max_level)
 		return;
-	struct buf *b = &line;
-	line_start(b, level);
-	buf_puts(b, ",\"request_id\":");
-	buf_json_cstr(b, request_id ? request_id : "");
-	buf_puts(b, ",\"method\":");
-	buf_json_cstr(b, method);
-	buf_puts(b, ",\"path\":");
-	buf_json_text(b, path, strnlen(path, 512));
-	/* Microseconds as milliseconds with three decimals, without printf's float path. */
-	long long us = (long long)(duration_ms * 1000.0 + 0.5);
-	char frac[5] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10), '\0'};
-	buf_puts(b, ",\"status\":");
-	buf_put_int(b, status);
-	buf_puts(b, ",\"duration_ms\":");
-	buf_put_int(b, us / 1000);
-	buf_cat(b, frac, ",\"user_id\":", NULL);
+	line_start(level);
+	jsonw_cstr(&lw, "request_id", request_id ? request_id : "");
+	jsonw_cstr(&lw, "method", method);
+	jsonw_text(&lw, "path", path, strnlen(path, 512));
+	jsonw_int(&lw, "status", status);
+	jsonw_thousandths(&lw, "duration_ms", (long long)(duration_ms * 1000.0 + 0.5));
 	if (user_id > 0)
-		buf_put_int(b, user_id);
+		jsonw_int(&lw, "user_id", user_id);
 	else
-		buf_puts(b, "null");
-	buf_puts(b, ",\"bytes\":");
-	buf_put_int(b, (long long)bytes);
-	buf_puts(b, ",\"route\":");
-	buf_json_cstr(b, route);
+		jsonw_null(&lw, "user_id");
+	jsonw_int(&lw, "bytes", (long long)bytes);
+	jsonw_cstr(&lw, "route", route);
 	if (db)
-		buf_cat(b, ",\"db\":\"", db, "\"", NULL);
-	line_write(b);
+		jsonw_cstr(&lw, "db", db);
+	line_write();
 }
 
 static void log_message(enum log_level level, const char *request_id, const char *fmt, va_list ap)
@@ -170,15 +165,11 @@ static void log_message(enum log_level level, const char *request_id, const char
 		return;
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	struct buf *b = &line;
-	line_start(b, level);
-	if (request_id && *request_id) {
-		buf_puts(b, ",\"request_id\":");
-		buf_json_cstr(b, request_id);
-	}
-	buf_puts(b, ",\"msg\":");
-	buf_json_text(b, msg, strlen(msg));
-	line_write(b);
+	line_start(level);
+	if (request_id && *request_id)
+		jsonw_cstr(&lw, "request_id", request_id);
+	jsonw_text(&lw, "msg", msg, strlen(msg));
+	line_write();
 }
 
 void log_error(const char *request_id, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "jsonw.h"
 #include "log.h"
 
 static timer_t timer;
@@ -43,10 +44,15 @@ static void record(struct buf *b, int type, int id, size_t len)
 
 static void prepare_answer(int fcgi_id, const char *request_id, int read_only)
 {
-	struct buf http = {0};
+	struct buf http = {0}, json = {0};
 	int status = watchdog_timeout_status(read_only);
-	const char *body = read_only ? "{\"detail\":\"Service temporarily unavailable\"}"
-	                             : "{\"detail\":\"Request timed out; its outcome is unknown\"}";
+	struct jsonw w;
+	jsonw_start(&w, &json);
+	jsonw_obj_open(&w, NULL);
+	jsonw_cstr(&w, "detail", read_only ? "Service temporarily unavailable"
+	                                   : "Request timed out; its outcome is unknown");
+	jsonw_obj_close(&w);
+	const char *body = json.data;
 	buf_printf(&http, "Status: %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
 	                  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\nX-Request-ID: %s\r\n%s\r\n%s",
 	           status, read_only ? "Service Unavailable" : "Gateway Timeout", strlen(body), request_id,
@@ -62,9 +68,12 @@ static void prepare_answer(int fcgi_id, const char *request_id, int read_only)
 		buf_append(&answer, http.data, http.len);
 	}
 	buf_free(&http);
+	buf_free(&json);
 }
 
-/* The part of a log line after the time: level, pid, request id, method, path, message. */
+/* The part of a log line after the time: level, pid, request id, method, path, message.
+   Written by hand, not by the JSON writer: it continues an object whose first member (the
+   time) the signal handler writes, with arithmetic only. */
 static void prepare_tail(struct buf *b, const char *level, const char *request_id, const char *method,
                          const char *path, const char *msg)
 {
