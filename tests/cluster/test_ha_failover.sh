@@ -91,6 +91,30 @@ t_promoted=$(now_s)
 echo "# ha kill: host $old killed; host ${new:-none} is the leader $(awk -v a="$t_kill" -v b="$t_promoted" 'BEGIN { printf "%.1f", b - a }') s later (by Patroni's REST API, polled each second)"
 check "a standby was promoted (host ${new:-none})" test -n "$new" -a "${new:-0}" != "$old"
 phase_report kill "$out" "$t_kill"
+# Where the new timeline began: the end of the WAL the promoted standby had received;
+# what was past it died with the old primary. A client's consistency token past it is
+# ahead of every standby: its reads cannot be served until the new primary is up.
+# Printed: each client's token when the primary died (that of its first failed write),
+# in bytes relative to that point, and the failed reads whose token was past it.
+switch=$(psql_exec "SELECT (regexp_match(pg_read_file('pg_wal/' ||
+	substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '.history'), '([0-9A-F]+/[0-9A-F]+)[^\n]*\n*$'))[1]" 2>/dev/null || true)
+if [ -n "$switch" ]; then
+	for f in "$out"/thread-*.log; do
+		awk -v sw="$switch" -f - "$f" <<'AWK'
+function hex(s,   i, n) {
+	n = 0
+	for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1
+	return n
+}
+function lsn(s,   p) { split(s, p, "/"); return hex(p[1]) * 4294967296 + hex(p[2]) }
+BEGIN { sw = lsn(sw) }
+$3 == "POST" && ($4 < 200 || $4 > 299) && at == "" { at = $8 == "-" ? "none" : sprintf("%+d", lsn($8) - sw) }
+($3 == "GET1" || $3 == "LIST") && ($4 < 200 || $4 > 299) { bad++; if ($8 != "-" && lsn($8) > sw) past++ }
+END { printf "%s %d %d\n", at == "" ? "none" : at, bad, past }
+AWK
+	done | awk -v sw="$switch" '{ at = at " " $1; bad += $2; past += $3 }
+		END { printf "# ha kill: the new timeline began at %s; the clients'"'"' tokens when the primary died, in bytes from it:%s; failed reads with a token past it: %d of %d\n", sw, at, past, bad }'
+fi
 
 # The old primary comes back as a standby of the new one (pg_rewind if it was ahead).
 t_start=$(now_s)
