@@ -44,12 +44,13 @@ if [ "$SHORT" = 1 ]; then dur=30 t_fault=6; else dur=45 t_fault=8; fi
 
 # phase_report NAME DIR T_FAULT: prints the phase's figures and checks the invariants.
 phase_report() {
-	local name=$1 dir=$2 tf=$3 bad_gets bad_posts failed_titles committed missing acked gap sent errs
+	local name=$1 dir=$2 tf=$3 bad_gets bad_posts unknown failed_titles committed missing acked gap sent errs
 	wait "$LOAD_PID"
 	sent=$(load_count "$dir" '1')
 	echo "# ha $name: $(load_summary "$dir")"
 	bad_gets=$(load_count "$dir" '($3 == "GET1" || $3 == "LIST") && ($4 < 200 || $4 > 299)')
 	bad_posts=$(load_count "$dir" '$3 == "POST" && ($4 < 200 || $4 > 299)')
+	unknown=$(load_count "$dir" '$3 == "POST" && $4 == 502')
 	errs=$(load_socket_errors "$dir")
 	# Unknown outcomes: failed writes that may have committed. Each is looked up by title.
 	failed_titles=$(cat "$dir"/thread-*.log | awk '$3 == "POST" && ($4 < 200 || $4 > 299) { print $7 }' | sort -u)
@@ -62,7 +63,7 @@ phase_report() {
 	# The longest time without an acknowledged write, from a second before the fault on.
 	gap=$(cat "$dir"/thread-*.log | awk -v from="$tf" '$3 == "POST" && $4 == 201 && $2 >= from - 1 { print $2 }' |
 		sort -n | awk 'NR > 1 && $1 - prev > max { max = $1 - prev } { prev = $1 } END { printf "%.2f", max }')
-	echo "# ha $name: requests $sent, failed reads $bad_gets, failed writes $bad_posts (of which committed anyway: $committed), socket errors: ${errs:-none}, acknowledged writes $acked, lost: $(wc -w <<<"$missing")"
+	echo "# ha $name: requests $sent, failed reads $bad_gets, failed writes $bad_posts (unknown outcome, 502: $unknown; committed anyway: $committed), socket errors: ${errs:-none}, acknowledged writes $acked, lost: $(wc -w <<<"$missing")"
 	echo "# ha $name: longest time without a successful write: $gap s (synchronous_mode $sync; $settings)"
 	check "$name: the load ran ($sent requests)" test "$sent" -gt 100
 	check "$name: no read failed ($bad_gets non-2xx GETs)" test "$bad_gets" -eq 0
