@@ -7,11 +7,14 @@
 #       (PostgreSQL, Patroni, its etcd member); Patroni promotes the synchronous standby;
 #       afterwards the host is started again and rejoins as a standby (pg_rewind);
 #   (b) a switchover is requested (patronictl switchover), as for maintenance.
-# Reported per phase: requests, failed reads, failed writes, unknown outcomes (failed
-# writes that committed anyway), lost acknowledged writes, the longest time without a
-# successful write, with the settings that bound it. Checked: no acknowledged write is
-# lost (synchronous mode), no read fails, writes work again on the new primary (the
-# pools reconnected and prepared their statements again), the old primary rejoins.
+# Reported per phase: requests, failed reads, failed writes, unknown outcomes (502) and
+# the failed writes that committed anyway, lost acknowledged writes, the longest time
+# without a successful write, with the settings that bound it; for (a), each client's
+# consistency token when the primary died against where the new timeline began (a
+# token past it would fail that client's reads until a new primary is up). Checked: no
+# acknowledged write is lost (synchronous mode), no read fails, writes work again on the
+# new primary (the pools reconnected and prepared their statements again), the old
+# primary rejoins.
 # Takes several minutes: run by `make test-cluster` only (not by `make test`).
 # HA_SYNC=off runs the same against asynchronous replication: lost writes are then
 # reported, not refused (the loss window of docs/scaling.md).
