@@ -490,9 +490,17 @@ const struct statement statements[STMT_COUNT] = {
 
 	/* ==== Read routing ==== */
 
-	/* Run after a write's commit (its own implicit transaction): the insert position is
-	   past the commit record, so a replica that has replayed it sees the write. */
-	[STMT_WAL_LSN] = {"wal_lsn", "SELECT pg_current_wal_insert_lsn()::text", 0, 0},
+	/* Run after a write's commit (its own implicit transaction): a position past the
+	   commit record, so a replica that has replayed it sees the write. The flushed
+	   position, not the inserted one: a commit is flushed before it returns (unless
+	   synchronous_commit is off), and what is flushed is what the WAL senders stream at
+	   once. The insert position also covers records of transactions still running,
+	   which die with a primary that is killed: a token past them would be ahead of
+	   every standby, and that client's reads would fail until a new primary is up. */
+	[STMT_WAL_LSN] = {"wal_lsn",
+		"SELECT CASE WHEN current_setting('synchronous_commit') = 'off' "
+		"THEN pg_current_wal_insert_lsn() ELSE pg_current_wal_flush_lsn() END::text",
+		0, 0},
 
 	/* On the replica: lag 0 while streaming with nothing left to replay; otherwise the age
 	   of the last replayed commit, an upper bound of how stale the replica's data is. */

@@ -4,8 +4,9 @@
 --   GET  /api/v1/tasks/{id}      (the last task this thread created)
 --   GET  /api/v1/tasks/?limit=5
 -- and appends one line per response to $LOAD_OUT/thread-<n>.log:
---   <start> <end> <method> <status> <task id or -> <request id or -> <title or ->
--- (the title of a POST lets a failed write be looked up: committed or not).
+--   <start> <end> <method> <status> <task id or -> <request id or -> <title or -> <token or ->
+-- (the title of a POST lets a failed write be looked up: committed or not; the token is
+-- the X-Consistency-Token the request carried, a WAL position such as 0/5A3B2C8).
 -- (times in seconds since the epoch, CLOCK_REALTIME, to line up with fault times).
 -- It carries the consistency token of its last write (X-Consistency-Token), as a client
 -- that reads its own writes must; LOAD_NO_CONSISTENCY=1 leaves it out (stale reads show).
@@ -27,7 +28,7 @@ function setup(thread)
 	thread:set("id", counter)
 end
 
-local out, seq, last_id, method, started, consistency, title
+local out, seq, last_id, method, started, consistency, title, sent
 local token = os.getenv("TOKEN") or ""
 local send_consistency = os.getenv("LOAD_NO_CONSISTENCY") ~= "1"
 local tag = os.getenv("LOAD_TAG") or "load"
@@ -41,8 +42,10 @@ end
 function request()
 	seq = seq + 1
 	local headers = { ["Authorization"] = "Bearer " .. token }
+	sent = "-"
 	if consistency and send_consistency then
 		headers["X-Consistency-Token"] = consistency
+		sent = consistency
 	end
 	local step = seq % 3
 	started = now()
@@ -68,6 +71,6 @@ function response(status, headers, body)
 		consistency = headers["X-Consistency-Token"] or consistency
 	end
 	local rid = headers["X-Request-ID"] or headers["x-request-id"] or "-"
-	out:write(string.format("%.6f %.6f %s %d %s %s %s\n", started, now(), method, status, task, rid,
-		method == "POST" and title or "-"))
+	out:write(string.format("%.6f %.6f %s %d %s %s %s %s\n", started, now(), method, status, task, rid,
+		method == "POST" and title or "-", sent))
 end

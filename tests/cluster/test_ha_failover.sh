@@ -7,11 +7,14 @@
 #       (PostgreSQL, Patroni, its etcd member); Patroni promotes the synchronous standby;
 #       afterwards the host is started again and rejoins as a standby (pg_rewind);
 #   (b) a switchover is requested (patronictl switchover), as for maintenance.
-# Reported per phase: requests, failed reads, failed writes, unknown outcomes (failed
-# writes that committed anyway), lost acknowledged writes, the longest time without a
-# successful write, with the settings that bound it. Checked: no acknowledged write is
-# lost (synchronous mode), no read fails, writes work again on the new primary (the
-# pools reconnected and prepared their statements again), the old primary rejoins.
+# Reported per phase: requests, failed reads, failed writes, unknown outcomes (502) and
+# the failed writes that committed anyway, lost acknowledged writes, the longest time
+# without a successful write, with the settings that bound it; for (a), each client's
+# consistency token when the primary died against where the new timeline began (a
+# token past it would fail that client's reads until a new primary is up). Checked: no
+# acknowledged write is lost (synchronous mode), no read fails, writes work again on the
+# new primary (the pools reconnected and prepared their statements again), the old
+# primary rejoins.
 # Takes several minutes: run by `make test-cluster` only (not by `make test`).
 # HA_SYNC=off runs the same against asynchronous replication: lost writes are then
 # reported, not refused (the loss window of docs/scaling.md).
@@ -44,12 +47,13 @@ if [ "$SHORT" = 1 ]; then dur=30 t_fault=6; else dur=45 t_fault=8; fi
 
 # phase_report NAME DIR T_FAULT: prints the phase's figures and checks the invariants.
 phase_report() {
-	local name=$1 dir=$2 tf=$3 bad_gets bad_posts failed_titles committed missing acked gap sent errs
+	local name=$1 dir=$2 tf=$3 bad_gets bad_posts unknown failed_titles committed missing acked gap sent errs
 	wait "$LOAD_PID"
 	sent=$(load_count "$dir" '1')
 	echo "# ha $name: $(load_summary "$dir")"
 	bad_gets=$(load_count "$dir" '($3 == "GET1" || $3 == "LIST") && ($4 < 200 || $4 > 299)')
 	bad_posts=$(load_count "$dir" '$3 == "POST" && ($4 < 200 || $4 > 299)')
+	unknown=$(load_count "$dir" '$3 == "POST" && $4 == 502')
 	errs=$(load_socket_errors "$dir")
 	# Unknown outcomes: failed writes that may have committed. Each is looked up by title.
 	failed_titles=$(cat "$dir"/thread-*.log | awk '$3 == "POST" && ($4 < 200 || $4 > 299) { print $7 }' | sort -u)
@@ -62,7 +66,7 @@ phase_report() {
 	# The longest time without an acknowledged write, from a second before the fault on.
 	gap=$(cat "$dir"/thread-*.log | awk -v from="$tf" '$3 == "POST" && $4 == 201 && $2 >= from - 1 { print $2 }' |
 		sort -n | awk 'NR > 1 && $1 - prev > max { max = $1 - prev } { prev = $1 } END { printf "%.2f", max }')
-	echo "# ha $name: requests $sent, failed reads $bad_gets, failed writes $bad_posts (of which committed anyway: $committed), socket errors: ${errs:-none}, acknowledged writes $acked, lost: $(wc -w <<<"$missing")"
+	echo "# ha $name: requests $sent, failed reads $bad_gets, failed writes $bad_posts (unknown outcome, 502: $unknown; committed anyway: $committed), socket errors: ${errs:-none}, acknowledged writes $acked, lost: $(wc -w <<<"$missing")"
 	echo "# ha $name: longest time without a successful write: $gap s (synchronous_mode $sync; $settings)"
 	check "$name: the load ran ($sent requests)" test "$sent" -gt 100
 	check "$name: no read failed ($bad_gets non-2xx GETs)" test "$bad_gets" -eq 0
@@ -91,6 +95,30 @@ t_promoted=$(now_s)
 echo "# ha kill: host $old killed; host ${new:-none} is the leader $(awk -v a="$t_kill" -v b="$t_promoted" 'BEGIN { printf "%.1f", b - a }') s later (by Patroni's REST API, polled each second)"
 check "a standby was promoted (host ${new:-none})" test -n "$new" -a "${new:-0}" != "$old"
 phase_report kill "$out" "$t_kill"
+# Where the new timeline began: the end of the WAL the promoted standby had received;
+# what was past it died with the old primary. A client's consistency token past it is
+# ahead of every standby: its reads cannot be served until the new primary is up.
+# Printed: each client's token when the primary died (that of its first failed write),
+# in bytes relative to that point, and the failed reads whose token was past it.
+switch=$(psql_exec "SELECT (regexp_match(pg_read_file('pg_wal/' ||
+	substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '.history'), '([0-9A-F]+/[0-9A-F]+)[^\n]*\n*$'))[1]" 2>/dev/null || true)
+if [ -n "$switch" ]; then
+	for f in "$out"/thread-*.log; do
+		awk -v sw="$switch" -f - "$f" <<'AWK'
+function hex(s,   i, n) {
+	n = 0
+	for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(tolower(s), i, 1)) - 1
+	return n
+}
+function lsn(s,   p) { split(s, p, "/"); return hex(p[1]) * 4294967296 + hex(p[2]) }
+BEGIN { sw = lsn(sw) }
+$3 == "POST" && ($4 < 200 || $4 > 299) && at == "" { at = $8 == "-" ? "none" : sprintf("%+d", lsn($8) - sw) }
+($3 == "GET1" || $3 == "LIST") && ($4 < 200 || $4 > 299) { bad++; if ($8 != "-" && lsn($8) > sw) past++ }
+END { printf "%s %d %d\n", at == "" ? "none" : at, bad, past }
+AWK
+	done | awk -v sw="$switch" '{ at = at " " $1; bad += $2; past += $3 }
+		END { printf "# ha kill: the new timeline began at %s; the clients'"'"' tokens when the primary died, in bytes from it:%s; failed reads with a token past it: %d of %d\n", sw, at, past, bad }'
+fi
 
 # The old primary comes back as a standby of the new one (pg_rewind if it was ahead).
 t_start=$(now_s)

@@ -1,1 +1,1 @@
-SELECT pg_current_wal_insert_lsn()::text
+SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN pg_current_wal_insert_lsn() ELSE pg_current_wal_flush_lsn() END::text
