@@ -11,9 +11,9 @@
 /* ==== Access tokens ==== */
 
 #define JWT_KEYS_MAX 8
-#define JWT_KID_LEN 16
-#define JTI_MAX 64
-#define TOKEN_MAX 4096 /* longer bearer values are refused before any parsing */
+#define JWT_KID_LEN  16
+#define JTI_MAX      64
+#define TOKEN_MAX    4096 /* longer bearer values are refused before any parsing */
 
 /* A signing secret and its key id (the `kid` header of the tokens it signs). */
 struct jwt_key {
@@ -49,8 +49,8 @@ enum token_status auth_token_check(const char *token, const struct jwt_key *keys
 
 /* ==== Refresh tokens and API keys: random secrets, stored only as SHA-256 ==== */
 
-#define REFRESH_TOKEN_LEN 43 /* base64url of 32 random bytes */
-#define API_KEY_LEN 64       /* "tak_" + 16 hex (the public prefix) + "_" + 43 base64url */
+#define REFRESH_TOKEN_LEN  43 /* base64url of 32 random bytes */
+#define API_KEY_LEN        64 /* "tak_" + 16 hex (the public prefix) + "_" + 43 base64url */
 #define API_KEY_PREFIX_LEN 20
 
 int refresh_token_new(char out[REFRESH_TOKEN_LEN + 1]);

@@ -22,51 +22,51 @@ struct net_allow {
 #define FRONT_END_TIMEOUT_MS 30000
 
 struct config {
-	int development;            /* APP_ENV=development */
-	const char *database_url;   /* DATABASE_URL; "" means libpq's defaults */
+	int development;               /* APP_ENV=development */
+	const char *database_url;      /* DATABASE_URL; "" means libpq's defaults */
 	const char *read_database_url; /* READ_DATABASE_URL; "" when no replica is configured */
-	int read_max_lag_ms;        /* a replica further behind than this is skipped */
-	int read_check_ms;          /* how long a worker trusts what the replica said of itself */
-	unsigned char *jwt_secret;  /* JWT_SECRET or the contents of JWT_SECRET_FILE */
+	int read_max_lag_ms;           /* a replica further behind than this is skipped */
+	int read_check_ms;             /* how long a worker trusts what the replica said of itself */
+	unsigned char *jwt_secret;     /* JWT_SECRET or the contents of JWT_SECRET_FILE */
 	size_t jwt_secret_len;
 	/* jwt_keys[0] signs (jwt_secret); the others, from JWT_PREVIOUS_SECRETS(_FILE), only verify */
 	struct jwt_key jwt_keys[JWT_KEYS_MAX];
 	int jwt_key_count;
-	long long token_ttl;        /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */
-	long long refresh_ttl;      /* seconds, from REFRESH_TOKEN_EXPIRE_DAYS */
-	int login_max_failures;     /* failed logins of one account before it is throttled; 0: never */
-	int login_failure_window;   /* seconds in which those failures count */
-	int login_lockout;          /* seconds the account's logins then get 429 */
+	long long token_ttl;      /* seconds, from ACCESS_TOKEN_EXPIRE_MINUTES */
+	long long refresh_ttl;    /* seconds, from REFRESH_TOKEN_EXPIRE_DAYS */
+	int login_max_failures;   /* failed logins of one account before it is throttled; 0: never */
+	int login_failure_window; /* seconds in which those failures count */
+	int login_lockout;        /* seconds the account's logins then get 429 */
 	int bcrypt_cost;
 	int allow_admin_registration;
-	const char *cors_origins;   /* comma-separated */
+	const char *cors_origins; /* comma-separated */
 	int workers;
-	const char *log_file;       /* "-" means stderr */
-	char mount[CGI_MOUNT_MAX];
-	const char *app_env;        /* APP_ENV: one of config_profiles */
-	int listen_set;             /* TASKAPI_LISTEN given: listen on listen_addr */
+	const char *log_file;      /* "-" means stderr */
+	char mount[CGI_MOUNT_MAX]; /* TASKAPI_MOUNT: the prefix the front end mounts us at, "" for none */
+	const char *app_env;       /* APP_ENV: one of config_profiles */
+	int listen_set;            /* TASKAPI_LISTEN given: listen on listen_addr */
 	struct listen_addr listen_addr;
-	unsigned socket_mode;       /* TASKAPI_SOCKET_MODE (octal) of a unix listen socket */
-	uid_t socket_owner;         /* TASKAPI_SOCKET_OWNER, (uid_t)-1 for unchanged */
-	gid_t socket_group;         /* TASKAPI_SOCKET_GROUP, (gid_t)-1 for unchanged */
+	unsigned socket_mode; /* TASKAPI_SOCKET_MODE (octal) of a unix listen socket */
+	uid_t socket_owner;   /* TASKAPI_SOCKET_OWNER, (uid_t)-1 for unchanged */
+	gid_t socket_group;   /* TASKAPI_SOCKET_GROUP, (gid_t)-1 for unchanged */
 	struct net_allow metrics_allow[METRICS_ALLOW_MAX]; /* METRICS_ALLOW, besides loopback */
 	int metrics_allow_count;
 	/* TASKAPI_WEBHOOK_ALLOW: networks webhooks may reach although private or local */
 	struct net_allow webhook_allow[WEBHOOK_ALLOW_MAX];
 	int webhook_allow_count;
-	long max_requests;          /* TASKAPI_MAX_REQUESTS: a worker is replaced after this many; 0 never */
-	int request_timeout_ms;     /* TASKAPI_REQUEST_TIMEOUT: a request past it is answered and its
-	                               worker replaced; 0: no limit */
-	int slowlog_ms;             /* TASKAPI_SLOWLOG_MS: a request still running after this is logged */  /* TASKAPI_MOUNT: the prefix the front end mounts us at, "" for none */
-	int log_level;              /* enum log_level, from TASKAPI_LOG_LEVEL */
+	long max_requests;      /* TASKAPI_MAX_REQUESTS: a worker is replaced after this many; 0 never */
+	int request_timeout_ms; /* TASKAPI_REQUEST_TIMEOUT: a request past it is answered and its
+	                           worker replaced; 0: no limit */
+	int slowlog_ms;         /* TASKAPI_SLOWLOG_MS: a request still running after this is logged */
+	int log_level;          /* enum log_level, from TASKAPI_LOG_LEVEL */
 	const char *sql_dir;
-	int db_connect_timeout;     /* seconds */
-	int db_retry_after;         /* seconds, in the 503's Retry-After */
-	int db_statement_timeout_ms; /* the pool's sessions: statement_timeout */
-	int db_lock_timeout_ms;      /* lock_timeout */
-	int db_idle_tx_timeout_ms;   /* idle_in_transaction_session_timeout */
-	int request_deadline_ms;     /* no statement is started after this much of a request */
-	int db_reconnect_floor_ms;   /* after a quick failure, the next request tries again this soon */
+	int db_connect_timeout;       /* seconds */
+	int db_retry_after;           /* seconds, in the 503's Retry-After */
+	int db_statement_timeout_ms;  /* the pool's sessions: statement_timeout */
+	int db_lock_timeout_ms;       /* lock_timeout */
+	int db_idle_tx_timeout_ms;    /* idle_in_transaction_session_timeout */
+	int request_deadline_ms;      /* no statement is started after this much of a request */
+	int db_reconnect_floor_ms;    /* after a quick failure, the next request tries again this soon */
 	long long metrics_refresh_ms; /* business gauges are re-read at most this often */
 };
 

@@ -12,8 +12,8 @@
 
 #include "arena.h"
 
-#define CURSOR_SORT_MAX 16
-#define CURSOR_KEY_MAX 1024 /* a title: 200 characters of up to 4 bytes */
+#define CURSOR_SORT_MAX  16
+#define CURSOR_KEY_MAX   1024 /* a title: 200 characters of up to 4 bytes */
 #define CURSOR_TOKEN_MAX 2048
 
 struct cursor {
@@ -28,7 +28,7 @@ char *cursor_encode(struct arena *a, const struct cursor *c, const char *bind,
                     const unsigned char *secret, size_t secret_len);
 /* Verifies and reads a token; 0 on success, -1 when it is malformed, altered or not bound
    to bind. */
-int cursor_decode(const char *token, const char *bind, const unsigned char *secret,
-                  size_t secret_len, struct cursor *out);
+int cursor_decode(const char *token, const char *bind, const unsigned char *secret, size_t secret_len,
+                  struct cursor *out);
 
 #endif

@@ -20,21 +20,21 @@ struct ctx {
 	struct http_response *res;
 	struct arena *arena;
 	const struct route_match *match;
-	int authenticated;     /* a valid token or well-formed API key was presented */
-	int via_api_key;       /* ... and it was an API key (api_key_prefix names it) */
-	int caller_ok;         /* the statement confirmed the caller (caller_or_reply passed) */
+	int authenticated;          /* a valid token or well-formed API key was presented */
+	int via_api_key;            /* ... and it was an API key (api_key_prefix names it) */
+	int caller_ok;              /* the statement confirmed the caller (caller_or_reply passed) */
 	struct token_claims claims; /* of an access token */
 	char api_key_prefix[API_KEY_PREFIX_LEN + 1];
-	char caller[320];      /* the credential as a text array: statement parameter $1 */
-	long long user_id;     /* for the log; 0 when unknown */
+	char caller[320];  /* the credential as a text array: statement parameter $1 */
+	long long user_id; /* for the log; 0 when unknown */
 	struct problems problems;
 	struct json_object *body; /* the parsed body, released when the request ends */
 	struct db_request db;     /* read routing in, consistency token out */
 	struct idempotency {
-		int active;           /* a key is reserved for this request: store its answer */
-		char user[24];        /* the key's scope: the caller, "0" when anonymous */
+		int active;    /* a key is reserved for this request: store its answer */
+		char user[24]; /* the key's scope: the caller, "0" when anonymous */
 		const char *key;
-		char attempt[33];     /* this request's claim on the key */
+		char attempt[33]; /* this request's claim on the key */
 	} idem;
 };
 
@@ -152,7 +152,7 @@ void reply_problems(struct ctx *c);
    failure and returns NULL. */
 #define db_or_reply(c, id, params) db_or_reply_n(c, id, params, DB_NPARAMS(params), NULL)
 /* Runs a statement that may violate a unique constraint; *unique gets its name. */
-#define db_or_reply_unique(c, id, params, unique) \
+#define db_or_reply_unique(c, id, params, unique)                                                       \
 	db_or_reply_n(c, id, params, DB_NPARAMS(params), unique)
 PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *params, int nparams,
                         const char **unique);

@@ -27,10 +27,10 @@ enum http_method {
 struct http_request {
 	enum http_method method;
 	const char *method_name;
-	const char *path;  /* decoded path below the mount prefix, without the query string */
-	const char *base;  /* the mount prefix ("" at the root, else "/prefix"): for links and cookies */
+	const char *path; /* decoded path below the mount prefix, without the query string */
+	const char *base; /* the mount prefix ("" at the root, else "/prefix"): for links and cookies */
 	const char *remote_addr; /* REMOTE_ADDR, NULL when not given */
-	const char *query; /* raw query string, "" when absent */
+	const char *query;       /* raw query string, "" when absent */
 	const char *authorization;
 	const char *api_key; /* X-API-Key */
 	const char *origin;
@@ -39,7 +39,7 @@ struct http_request {
 	const char *request_id;
 	const char *consistency_token; /* X-Consistency-Token */
 	const char *cookie;            /* the raw Cookie header */
-	const char *if_match;        /* conditional requests (ETag) */
+	const char *if_match;          /* conditional requests (ETag) */
 	const char *if_none_match;
 	const char *idempotency_key; /* Idempotency-Key, on POSTs that create something */
 	const char *content_type;    /* Content-Type; NULL when absent */

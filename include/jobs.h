@@ -50,18 +50,18 @@ extern const struct job_statement job_statements[JOB_STMT_COUNT];
 
 /* The daemons' settings, from the environment (defaults in the README). */
 struct jobs_config {
-	int daemons;            /* TASKAPI_JOB_WORKERS: daemons under one `taskapi work` master */
-	int batch;              /* JOBS_BATCH: jobs claimed per round trip */
-	int lease_seconds;      /* JOBS_LEASE_SECONDS */
-	int poll_ms;            /* JOBS_POLL_MS: the wake-up when no NOTIFY comes */
-	int gather_ms;          /* JOBS_GATHER_MS: the wait after a NOTIFY before claiming */
-	int backoff_ms;         /* JOBS_BACKOFF_MS: the first retry's delay; doubles per attempt */
-	int retention_seconds;  /* JOBS_RETENTION_SECONDS: done/cancelled jobs kept this long */
-	int due_scan_seconds;   /* JOBS_DUE_SCAN_SECONDS: how often the due-soon scan is queued */
-	int prune_seconds;      /* JOBS_PRUNE_SECONDS: how often pruning is queued */
-	const char *smtp_url;   /* SMTP_URL: the relay (smtp:// or smtps://); NULL: no email */
-	const char *smtp_from;  /* SMTP_FROM: the sender address */
-	int smtp_timeout_ms;    /* SMTP_TIMEOUT_MS: one delivery attempt, at most */
+	int daemons;                    /* TASKAPI_JOB_WORKERS: daemons under one `taskapi work` master */
+	int batch;                      /* JOBS_BATCH: jobs claimed per round trip */
+	int lease_seconds;              /* JOBS_LEASE_SECONDS */
+	int poll_ms;                    /* JOBS_POLL_MS: the wake-up when no NOTIFY comes */
+	int gather_ms;                  /* JOBS_GATHER_MS: the wait after a NOTIFY before claiming */
+	int backoff_ms;                 /* JOBS_BACKOFF_MS: the first retry's delay; doubles per attempt */
+	int retention_seconds;          /* JOBS_RETENTION_SECONDS: done/cancelled jobs kept this long */
+	int due_scan_seconds;           /* JOBS_DUE_SCAN_SECONDS: how often the due-soon scan is queued */
+	int prune_seconds;              /* JOBS_PRUNE_SECONDS: how often pruning is queued */
+	const char *smtp_url;           /* SMTP_URL: the relay (smtp:// or smtps://); NULL: no email */
+	const char *smtp_from;          /* SMTP_FROM: the sender address */
+	int smtp_timeout_ms;            /* SMTP_TIMEOUT_MS: one delivery attempt, at most */
 	int webhook_connect_timeout_ms; /* WEBHOOK_CONNECT_TIMEOUT_MS */
 	int webhook_timeout_ms;         /* WEBHOOK_TIMEOUT_MS: one POST, at most */
 };

@@ -34,11 +34,11 @@ struct field_spec {
 	const char *name;
 	enum field_type type;
 	int required;
-	int nullable;                /* JSON null is a value (it clears the field) */
-	int min_len, max_len;        /* FIELD_STRING, in characters; 0 means no bound */
-	long long min, max;          /* FIELD_INT bounds (inclusive), when min < max */
-	const char *const *choices;  /* FIELD_ENUM, NULL-terminated */
-	field_check_fn check;        /* extra rule run on a present, non-null value */
+	int nullable;               /* JSON null is a value (it clears the field) */
+	int min_len, max_len;       /* FIELD_STRING, in characters; 0 means no bound */
+	long long min, max;         /* FIELD_INT bounds (inclusive), when min < max */
+	const char *const *choices; /* FIELD_ENUM, NULL-terminated */
+	field_check_fn check;       /* extra rule run on a present, non-null value */
 };
 
 struct field_value {
@@ -63,7 +63,7 @@ int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
  * Adds an "extra_forbidden" problem for every key of obj that spec does not name, at
  * loc [where, key], or [where, parent, key] when parent is given. Returns their number.
  */
-int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n,
-                        const char *where, const char *parent, struct problems *p);
+int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n, const char *where,
+                        const char *parent, struct problems *p);
 
 #endif

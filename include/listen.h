@@ -14,9 +14,9 @@
 
 struct listen_addr {
 	int is_unix;
-	char host[256];   /* TCP: the host or address ("" for every interface) */
-	char port[8];     /* TCP: 1..65535 */
-	char path[108];   /* unix: the socket's path */
+	char host[256];     /* TCP: the host or address ("" for every interface) */
+	char port[8];       /* TCP: 1..65535 */
+	char path[108];     /* unix: the socket's path */
 	int all_interfaces; /* TCP on every interface (0.0.0.0, [::], *, or no host) */
 };
 

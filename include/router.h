@@ -9,10 +9,10 @@ typedef void (*handler_fn)(struct ctx *c);
 
 #define ROUTE_PARAMS_MAX 2
 /* Routes the metrics segment has room for (src/routes.c checks it at compile time). */
-#define ROUTES_MAX 64
+#define ROUTES_MAX       64
 
 struct route {
-	const char *pattern;             /* "/api/v1/tasks/{id}" */
+	const char *pattern; /* "/api/v1/tasks/{id}" */
 	handler_fn handlers[HTTP_METHOD_COUNT];
 };
 

@@ -170,12 +170,12 @@ enum prefs_col { ROW_ENUM(PREFS_ROW, 0) PREFS_NCOLS };
 enum webhook_col { ROW_ENUM(WEBHOOK_ROW, 0) WEBHOOK_NCOLS };
 enum delivery_col { ROW_ENUM(DELIVERY_ROW, 0) DELIVERY_NCOLS };
 
-#define USER_COLS(a)    ROW_SQL(USER_ROW, a)
-#define TASK_COLS(a)    ROW_SQL(TASK_ROW, a)
-#define API_KEY_COLS(a) ROW_SQL(API_KEY_ROW, a)
-#define NOTIF_COLS(a)   ROW_SQL(NOTIF_ROW, a)
-#define REPORT_COLS(a)  ROW_SQL(REPORT_ROW, a)
-#define PREFS_COLS      ROW_SQL(PREFS_ROW, "p")
+#define USER_COLS(a)     ROW_SQL(USER_ROW, a)
+#define TASK_COLS(a)     ROW_SQL(TASK_ROW, a)
+#define API_KEY_COLS(a)  ROW_SQL(API_KEY_ROW, a)
+#define NOTIF_COLS(a)    ROW_SQL(NOTIF_ROW, a)
+#define REPORT_COLS(a)   ROW_SQL(REPORT_ROW, a)
+#define PREFS_COLS       ROW_SQL(PREFS_ROW, "p")
 #define WEBHOOK_COLS(a)  ROW_SQL(WEBHOOK_ROW, a)
 #define DELIVERY_COLS(a) ROW_SQL(DELIVERY_ROW, a)
 

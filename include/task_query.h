@@ -17,7 +17,7 @@
 #include "words.h"
 
 #define TASK_LIST_NPARAMS 17
-#define TASK_PAGE_MAX 100
+#define TASK_PAGE_MAX     100
 
 /* 1 when name is one of task_sorts. */
 int task_sort_known(const char *name);
@@ -26,21 +26,21 @@ enum sort_kind task_sort_kind(const char *name);
 int task_rank(const char *name);
 
 struct task_query {
-	const char *sort;    /* NULL: the caller's default_sort */
-	long long limit;     /* 0: the caller's default_page_size */
+	const char *sort; /* NULL: the caller's default_sort */
+	long long limit;  /* 0: the caller's default_page_size */
 	long long skip;
-	long long owner_id;  /* 0: not given */
-	unsigned statuses;   /* bit per rank; 0: any */
+	long long owner_id; /* 0: not given */
+	unsigned statuses;  /* bit per rank; 0: any */
 	unsigned priorities;
 	char due_before[TIME_TEXT_MAX]; /* "" when not given */
 	char due_after[TIME_TEXT_MAX];
 	char created_after[TIME_TEXT_MAX];
 	char created_before[TIME_TEXT_MAX];
-	int overdue;         /* -1 not given, else 0 or 1 */
-	const char *q;       /* NULL when not given */
+	int overdue;   /* -1 not given, else 0 or 1 */
+	const char *q; /* NULL when not given */
 	int has_cursor;
 	struct cursor cursor;
-	const char *bind;    /* what a cursor of this request is bound to: caller and filters */
+	const char *bind; /* what a cursor of this request is bound to: caller and filters */
 };
 
 /*
@@ -49,9 +49,8 @@ struct task_query {
  * problem with loc ["query", name]; a cursor is verified only when the rest is valid,
  * with the signing key or a previous one (keys[0] signs; a rotation keeps walks going).
  */
-void task_query_parse(struct arena *a, const char *query, const char *holder,
-                      const struct jwt_key *keys, int nkeys, struct task_query *tq,
-                      struct problems *p);
+void task_query_parse(struct arena *a, const char *query, const char *holder, const struct jwt_key *keys,
+                      int nkeys, struct task_query *tq, struct problems *p);
 
 /*
  * The list statement for a sort (NULL: the caller's preference, tried with `id`'s), or

@@ -12,43 +12,45 @@
 
 /* X(NAME): the word is STATUS_<NAME>, its rank (as SQL text) STATUS_RANK_<NAME>, which is
    its position in the list (test_words checks it). */
-#define TASK_STATUS_LIST(X) X(TODO) X(IN_PROGRESS) X(COMPLETED)
-#define STATUS_TODO "todo"
-#define STATUS_IN_PROGRESS "in_progress"
-#define STATUS_COMPLETED "completed"
-#define STATUS_RANK_TODO "0"
+#define TASK_STATUS_LIST(X)     X(TODO) X(IN_PROGRESS) X(COMPLETED)
+#define STATUS_TODO             "todo"
+#define STATUS_IN_PROGRESS      "in_progress"
+#define STATUS_COMPLETED        "completed"
+#define STATUS_RANK_TODO        "0"
 #define STATUS_RANK_IN_PROGRESS "1"
-#define STATUS_RANK_COMPLETED "2"
+#define STATUS_RANK_COMPLETED   "2"
 
 #define TASK_PRIORITY_LIST(X) X(LOW) X(MEDIUM) X(HIGH)
-#define PRIORITY_LOW "low"
-#define PRIORITY_MEDIUM "medium"
-#define PRIORITY_HIGH "high"
-#define PRIORITY_RANK_LOW "0"
-#define PRIORITY_RANK_MEDIUM "1"
-#define PRIORITY_RANK_HIGH "2"
+#define PRIORITY_LOW          "low"
+#define PRIORITY_MEDIUM       "medium"
+#define PRIORITY_HIGH         "high"
+#define PRIORITY_RANK_LOW     "0"
+#define PRIORITY_RANK_MEDIUM  "1"
+#define PRIORITY_RANK_HIGH    "2"
 
-#define ROLE_USER "user"
-#define ROLE_ADMIN "admin"
+#define ROLE_USER         "user"
+#define ROLE_ADMIN        "admin"
 #define USER_ROLE_LIST(X) X(USER) X(ADMIN)
 
 /* Sort keys (each also descending, with a leading '-'), in the order of their list
    statements (STMT_TASK_LIST + index, include/db.h), with the kind of their cursor key. */
-#define SORT_KEY_ID "id"
+#define SORT_KEY_ID         "id"
 #define SORT_KEY_CREATED_AT "created_at"
 #define SORT_KEY_UPDATED_AT "updated_at"
-#define SORT_KEY_DUE_DATE "due_date"
-#define SORT_KEY_PRIORITY "priority"
-#define SORT_KEY_STATUS "status"
-#define SORT_KEY_TITLE "title"
-#define TASK_SORT_LIST(X)                                                                          \
-	X(ID, SORT_ID) X(CREATED_AT, SORT_TIME) X(UPDATED_AT, SORT_TIME) X(DUE_DATE, SORT_TIME)       \
-	X(PRIORITY, SORT_RANK) X(STATUS, SORT_RANK) X(TITLE, SORT_TEXT)
+#define SORT_KEY_DUE_DATE   "due_date"
+#define SORT_KEY_PRIORITY   "priority"
+#define SORT_KEY_STATUS     "status"
+#define SORT_KEY_TITLE      "title"
+#define TASK_SORT_LIST(X)                                                                               \
+	X(ID, SORT_ID)                                                                                      \
+	X(CREATED_AT, SORT_TIME)                                                                            \
+	X(UPDATED_AT, SORT_TIME)                                                                            \
+	X(DUE_DATE, SORT_TIME) X(PRIORITY, SORT_RANK) X(STATUS, SORT_RANK) X(TITLE, SORT_TEXT)
 
 /* Positions in the lists (the ranks): STATUS_IDX_TODO, PRIORITY_IDX_HIGH, SORT_IDX_TITLE... */
-#define WORDS_STATUS_IDX_(name) STATUS_IDX_##name,
-#define WORDS_PRIORITY_IDX_(name) PRIORITY_IDX_##name,
-#define WORDS_ROLE_IDX_(name) ROLE_IDX_##name,
+#define WORDS_STATUS_IDX_(name)    STATUS_IDX_##name,
+#define WORDS_PRIORITY_IDX_(name)  PRIORITY_IDX_##name,
+#define WORDS_ROLE_IDX_(name)      ROLE_IDX_##name,
 #define WORDS_SORT_IDX_(name, ...) SORT_IDX_##name,
 enum task_status { TASK_STATUS_LIST(WORDS_STATUS_IDX_) TASK_STATUS_COUNT };
 enum task_priority { TASK_PRIORITY_LIST(WORDS_PRIORITY_IDX_) TASK_PRIORITY_COUNT };

@@ -31,9 +31,8 @@ static void preflight(const struct http_request *req, struct http_response *res)
 	}
 	http_header(res, "Access-Control-Allow-Methods", "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
 	http_header(res, "Access-Control-Allow-Headers",
-	            req->preflight_headers && *req->preflight_headers
-	                ? req->preflight_headers
-	                : "Authorization, Content-Type");
+	            req->preflight_headers && *req->preflight_headers ? req->preflight_headers
+	                                                              : "Authorization, Content-Type");
 	http_header(res, "Access-Control-Max-Age", "600");
 	http_no_content(res);
 }
@@ -78,8 +77,9 @@ static void consistency_token_out(const struct http_request *req, struct http_re
 	char token[LSN_TEXT_MAX], cookie[128 + CGI_MOUNT_MAX];
 	lsn_format(lsn, token);
 	http_header(res, CONSISTENCY_HEADER, token);
-	snprintf(cookie, sizeof cookie, CONSISTENCY_COOKIE "=%s; Path=%s/api; Max-Age=%d; HttpOnly; SameSite=Lax",
-	         token, req->base ? req->base : "", cfg.read_max_lag_ms / 1000 + 60);
+	snprintf(cookie, sizeof cookie,
+	         CONSISTENCY_COOKIE "=%s; Path=%s/api; Max-Age=%d; HttpOnly; SameSite=Lax", token,
+	         req->base ? req->base : "", cfg.read_max_lag_ms / 1000 + 60);
 	http_header(res, "Set-Cookie", cookie);
 }
 
@@ -99,9 +99,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 		return;
 	}
 	switch (found) {
-	case ROUTE_NOT_FOUND:
-		http_error(res, 404, "Not Found");
-		return;
+	case ROUTE_NOT_FOUND: http_error(res, 404, "Not Found"); return;
 	case ROUTE_METHOD_NOT_ALLOWED: {
 		char allow[64];
 		router_allow(match.route, allow, sizeof allow);
@@ -109,8 +107,7 @@ void app_handle(const struct http_request *req, struct http_response *res, struc
 		http_header(res, "Allow", allow);
 		return;
 	}
-	case ROUTE_FOUND:
-		break;
+	case ROUTE_FOUND: break;
 	}
 	/* Bodies are JSON: another declared type is refused before anything runs. */
 	if (req->body_len > 0 && !http_json_content_type(req->content_type)) {

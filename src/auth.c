@@ -4,13 +4,13 @@
 #include <crypt.h>
 #include <ctype.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <jwt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <json-c/json.h>
 
 #include "crypto.h"
 #include "jsonv.h"
@@ -37,8 +37,8 @@ char *auth_token_sign(const struct jwt_key *key, long long user_id, const char *
 	jwt_t *jwt = NULL;
 	char *out = NULL;
 	if (jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "sub", username) == 0 &&
-	    jwt_add_grant_int(jwt, "user_id", (long)user_id) == 0 &&
-	    jwt_add_grant(jwt, "role", role) == 0 && jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) == 0 &&
+	    jwt_add_grant_int(jwt, "user_id", (long)user_id) == 0 && jwt_add_grant(jwt, "role", role) == 0 &&
+	    jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 && jwt_add_grant(jwt, "jti", jti) == 0 &&
 	    (sid <= 0 || jwt_add_grant_int(jwt, "sid", (long)sid) == 0) &&
 	    (!key->kid[0] || jwt_add_header(jwt, "kid", key->kid) == 0) &&
@@ -69,8 +69,7 @@ static const struct jwt_key *key_for(const char *token, const struct jwt_key *ke
 {
 	const char *dot = strchr(token, '.');
 	unsigned char header[768];
-	long n = dot ? crypto_b64url_decode(token, (size_t)(dot - token), header, sizeof header - 1)
-	             : -1;
+	long n = dot ? crypto_b64url_decode(token, (size_t)(dot - token), header, sizeof header - 1) : -1;
 	if (n <= 0 || nkeys <= 0)
 		return NULL;
 	struct json_tokener *tok = json_tokener_new_ex(8);
@@ -114,15 +113,15 @@ static enum token_status read_claims(jwt_t *jwt, long long now, struct token_cla
 	const char *jti = jwt_get_grant(jwt, "jti");
 	int jti_absent = !jti && errno == ENOENT;
 	if (claim_int(jwt, "user_id", &out->user_id) != 0 || out->user_id <= 0 ||
-	    claim_int(jwt, "exp", &out->exp) != 0 || out->exp < 0 ||
-	    claim_int(jwt, "iat", &out->iat) < 0 || claim_int(jwt, "sid", &out->sid) < 0 ||
-	    out->sid < 0 || out->iat < 0 || (!jti && !jti_absent) || (jti && jti_copy(jti, out->jti) != 0))
+	    claim_int(jwt, "exp", &out->exp) != 0 || out->exp < 0 || claim_int(jwt, "iat", &out->iat) < 0 ||
+	    claim_int(jwt, "sid", &out->sid) < 0 || out->sid < 0 || out->iat < 0 || (!jti && !jti_absent) ||
+	    (jti && jti_copy(jti, out->jti) != 0))
 		return TOKEN_INVALID;
 	return out->exp <= now ? TOKEN_EXPIRED : TOKEN_OK;
 }
 
-static enum token_status token_check_uncached(const char *token, const struct jwt_key *keys,
-                                             int nkeys, long long now, struct token_claims *out)
+static enum token_status token_check_uncached(const char *token, const struct jwt_key *keys, int nkeys,
+                                              long long now, struct token_claims *out)
 {
 	if (strnlen(token, TOKEN_MAX + 1) > TOKEN_MAX)
 		return TOKEN_INVALID;
@@ -148,9 +147,9 @@ static enum token_status token_check_uncached(const char *token, const struct jw
  * compare the whole token in constant time, so a forged token learns nothing from
  * timing. Another key ring (its kids, which name the secrets) empties the cache.
  */
-#define TOKEN_CACHE_SLOTS 64
+#define TOKEN_CACHE_SLOTS     64
 #define TOKEN_CACHE_TOKEN_MAX 512
-#define RING_ID_MAX (JWT_KEYS_MAX * (JWT_KID_LEN + 1) + 1)
+#define RING_ID_MAX           (JWT_KEYS_MAX * (JWT_KID_LEN + 1) + 1)
 
 struct token_cache_entry {
 	size_t len; /* 0: empty */
@@ -161,8 +160,8 @@ struct token_cache_entry {
 static struct token_cache_entry token_cache[TOKEN_CACHE_SLOTS];
 static char cache_ring[RING_ID_MAX];
 
-static struct token_cache_entry *cache_slot(const char *token, size_t len,
-                                            const struct jwt_key *keys, int nkeys)
+static struct token_cache_entry *cache_slot(const char *token, size_t len, const struct jwt_key *keys,
+                                            int nkeys)
 {
 	if (len == 0 || len >= TOKEN_CACHE_TOKEN_MAX || nkeys <= 0 || nkeys > JWT_KEYS_MAX)
 		return NULL;

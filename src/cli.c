@@ -101,8 +101,12 @@ int cli_user_create(int argc, char **argv)
 		json_object_object_add(body, "full_name", json_object_new_string(full_name));
 	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
 
-	struct http_request req = {.method = HTTP_POST, .method_name = "POST", .path = "(cli)",
-	                           .query = "", .body = text, .body_len = strlen(text)};
+	struct http_request req = {.method = HTTP_POST,
+	                           .method_name = "POST",
+	                           .path = "(cli)",
+	                           .query = "",
+	                           .body = text,
+	                           .body_len = strlen(text)};
 	struct http_response res = {0};
 	struct arena arena = {0};
 	http_response_reset(&res);

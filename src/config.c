@@ -101,8 +101,9 @@ static int load_secret(struct config *c, char *err, size_t n)
 		c->jwt_secret_len = strlen(value);
 	}
 	if (secret_weak(c, c->jwt_secret, c->jwt_secret_len)) {
-		snprintf(err, n, "JWT_SECRET (or JWT_SECRET_FILE) must hold a secret of at least 32 bytes "
-		                 "outside the development profile (APP_ENV=development)");
+		snprintf(err, n,
+		         "JWT_SECRET (or JWT_SECRET_FILE) must hold a secret of at least 32 bytes "
+		         "outside the development profile (APP_ENV=development)");
 		return -1;
 	}
 	c->jwt_keys[0].secret = c->jwt_secret;
@@ -113,14 +114,16 @@ static int load_secret(struct config *c, char *err, size_t n)
 }
 
 /* Adds one previous (verify-only) secret; duplicates of a known key are skipped. */
-static int add_previous(struct config *c, const char *var, const unsigned char *s, size_t len,
-                        char *err, size_t n)
+static int add_previous(struct config *c, const char *var, const unsigned char *s, size_t len, char *err,
+                        size_t n)
 {
 	if (len == 0)
 		return 0;
 	if (secret_weak(c, s, len)) {
-		snprintf(err, n, "%s: every previous secret must be at least 32 bytes outside the "
-		                 "development profile", var);
+		snprintf(err, n,
+		         "%s: every previous secret must be at least 32 bytes outside the "
+		         "development profile",
+		         var);
 		return -1;
 	}
 	struct jwt_key k = {.len = len};
@@ -166,8 +169,8 @@ static int load_previous_secrets(struct config *c, char *err, size_t n)
 	if (file && *file) {
 		char buf[16384];
 		size_t len;
-		if (read_secret_file("JWT_PREVIOUS_SECRETS_FILE", file, (unsigned char *)buf, sizeof buf,
-		                     &len, err, n) != 0 ||
+		if (read_secret_file("JWT_PREVIOUS_SECRETS_FILE", file, (unsigned char *)buf, sizeof buf, &len,
+		                     err, n) != 0 ||
 		    add_previous_list(c, "JWT_PREVIOUS_SECRETS_FILE", buf, len, "\r\n", err, n) != 0)
 			return -1;
 	}
@@ -339,14 +342,17 @@ int config_load(struct config *c, char *err, size_t errlen)
 	const char *level = env_or("TASKAPI_LOG_LEVEL", "info");
 	c->log_level = log_level_parse(level);
 	if (c->log_level < 0) {
-		snprintf(err, errlen, "TASKAPI_LOG_LEVEL must be error, warn, info or debug (got \"%s\")", level);
+		snprintf(err, errlen, "TASKAPI_LOG_LEVEL must be error, warn, info or debug (got \"%s\")",
+		         level);
 		return -1;
 	}
 	c->sql_dir = env_or("TASKAPI_SQL_DIR", "sql");
 	const char *mount = env_or("TASKAPI_MOUNT", "");
 	if (cgi_mount_parse(mount, c->mount) != 0) {
-		snprintf(err, errlen, "TASKAPI_MOUNT must be a path such as /tasks-api (letters, digits, "
-		                      "'.', '_', '~', '-' between slashes; got \"%s\")", mount);
+		snprintf(err, errlen,
+		         "TASKAPI_MOUNT must be a path such as /tasks-api (letters, digits, "
+		         "'.', '_', '~', '-' between slashes; got \"%s\")",
+		         mount);
 		return -1;
 	}
 	c->allow_admin_registration = env_bool("ALLOW_ADMIN_REGISTRATION", c->development);
@@ -366,7 +372,7 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->request_timeout_ms = (int)request_timeout * 1000;
 	c->slowlog_ms = (int)slowlog;
 	long ttl, refresh_days, max_failures, window, lockout, cost, workers, timeout, retry, refresh,
-	     max_lag, check, stmt_timeout, lock_timeout, idle_tx, deadline, floor;
+		max_lag, check, stmt_timeout, lock_timeout, idle_tx, deadline, floor;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	if (env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30, 1, 525600, &ttl, err, errlen) ||
 	    env_int("REFRESH_TOKEN_EXPIRE_DAYS", 14, 1, 3650, &refresh_days, err, errlen) ||
@@ -389,8 +395,9 @@ int config_load(struct config *c, char *err, size_t errlen)
 	/* The app must answer before the front end gives up (NGINX's fastcgi_read_timeout,
 	   30 s in the shipped templates): the last statement may start just before the deadline. */
 	if (deadline + stmt_timeout > FRONT_END_TIMEOUT_MS - 5000) {
-		snprintf(err, errlen, "TASKAPI_REQUEST_DEADLINE_MS + DB_STATEMENT_TIMEOUT_MS must stay under "
-		                      "%d ms, 5 s inside the front end's %d s read timeout (got %ld + %ld)",
+		snprintf(err, errlen,
+		         "TASKAPI_REQUEST_DEADLINE_MS + DB_STATEMENT_TIMEOUT_MS must stay under "
+		         "%d ms, 5 s inside the front end's %d s read timeout (got %ld + %ld)",
 		         FRONT_END_TIMEOUT_MS - 5000, FRONT_END_TIMEOUT_MS / 1000, deadline, stmt_timeout);
 		return -1;
 	}

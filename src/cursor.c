@@ -7,11 +7,11 @@
 
 #include "crypto.h"
 
-#define MAC_LEN SHA256_LEN
+#define MAC_LEN     SHA256_LEN
 #define PAYLOAD_MAX (CURSOR_KEY_MAX + 128)
 
-static void mac(const unsigned char *secret, size_t secret_len, const char *bind,
-                const char *payload, size_t payload_len, unsigned char out[MAC_LEN])
+static void mac(const unsigned char *secret, size_t secret_len, const char *bind, const char *payload,
+                size_t payload_len, unsigned char out[MAC_LEN])
 {
 	/* Domain-separated from the JWTs signed with the same secret. */
 	static const char label[] = "taskapi-cursor-v1";
@@ -59,8 +59,8 @@ static long long read_number(const char **p, const char *end)
 	return v;
 }
 
-int cursor_decode(const char *token, const char *bind, const unsigned char *secret,
-                  size_t secret_len, struct cursor *out)
+int cursor_decode(const char *token, const char *bind, const unsigned char *secret, size_t secret_len,
+                  struct cursor *out)
 {
 	size_t n = strlen(token);
 	const char *dot = memchr(token, '.', n);

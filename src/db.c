@@ -19,18 +19,18 @@
 #include "lsn.h"
 #include "metrics.h"
 
-#define BACKOFF_MIN_MS 100
+#define BACKOFF_MIN_MS              100
 /* The longest wait between connection attempts: also the most a worker adds, after a
    failover, to the time until it writes to the new primary. */
-#define BACKOFF_MAX_MS 2000
+#define BACKOFF_MAX_MS              2000
 /* A connection attempt that failed faster than this (refused, the server starting up) is
    cheap: the next request may try again after DB_RECONNECT_FLOOR_MS, not the backoff. */
-#define QUICK_FAILURE_MS 500
-#define SKIP_MIN_MS 500 /* a lagging replica is asked again after this, doubling */
-#define SKIP_MAX_MS 5000
+#define QUICK_FAILURE_MS            500
+#define SKIP_MIN_MS                 500 /* a lagging replica is asked again after this, doubling */
+#define SKIP_MAX_MS                 5000
 /* A replica is given less time than the primary: the primary can answer instead.
    (libpq's connect_timeout has a floor of 2 s; tcp_user_timeout covers a lost peer.) */
-#define REPLICA_CONNECT_TIMEOUT "2"
+#define REPLICA_CONNECT_TIMEOUT     "2"
 #define REPLICA_TCP_USER_TIMEOUT_MS "2000"
 
 /* A connection with its own backoff, so a server that is away costs one failed attempt
@@ -42,7 +42,7 @@ struct link {
 	PGconn *conn;
 	long long next_attempt_ms; /* no connection attempt before this (monotonic) */
 	long long backoff_ms;      /* after slow failures (timeouts): doubles up to BACKOFF_MAX_MS */
-	int troubled; /* a connection was lost or an attempt failed since the last success */
+	int troubled;              /* a connection was lost or an attempt failed since the last success */
 };
 
 static struct link primary = {.label = "primary"};
@@ -81,11 +81,14 @@ static PGconn *open_connection(const char *conninfo, int to_replica)
 	/* Keywords before dbname are defaults the URL may override; those after it win.
 	   GSS encryption is off unless asked for: probing Kerberos at every connect costs
 	   time and memory for nothing on the usual loopback or TLS connection. */
-	const char *keys[] = {"gssencmode", "dbname", "connect_timeout", "application_name",
-	                      "tcp_user_timeout", NULL};
-	const char *values[] = {"disable", conninfo, to_replica ? REPLICA_CONNECT_TIMEOUT : timeout,
+	const char *keys[] = {"gssencmode",       "dbname",           "connect_timeout",
+	                      "application_name", "tcp_user_timeout", NULL};
+	const char *values[] = {"disable",
+	                        conninfo,
+	                        to_replica ? REPLICA_CONNECT_TIMEOUT : timeout,
 	                        to_replica ? "taskapi-read" : "taskapi",
-	                        to_replica ? REPLICA_TCP_USER_TIMEOUT_MS : NULL, NULL};
+	                        to_replica ? REPLICA_TCP_USER_TIMEOUT_MS : NULL,
+	                        NULL};
 	return PQconnectdbParams(keys, values, 1);
 }
 
@@ -356,13 +359,13 @@ static int columns_ok(enum stmt_id id, PGresult *r)
 	int want = statement_columns[id];
 	if (want == 0 || PQnfields(r) == want)
 		return 1;
-	log_error(NULL, "db: %s returned %d columns, its layout has %d", statements[id].name,
-	          PQnfields(r), want);
+	log_error(NULL, "db: %s returned %d columns, its layout has %d", statements[id].name, PQnfields(r),
+	          want);
 	return 0;
 }
 
-static enum db_status run_on(struct link *l, enum stmt_id id, const char *const *params,
-                             PGresult **res, const char **constraint)
+static enum db_status run_on(struct link *l, enum stmt_id id, const char *const *params, PGresult **res,
+                             const char **constraint)
 {
 	const struct statement *s = &statements[id];
 	for (int attempt = 0;; attempt++) {
@@ -446,8 +449,7 @@ static enum db_status run_write(enum stmt_id id, const char *const *params, PGre
 	PGresult *work = NULL, *pos = NULL;
 	struct timespec start = clock_now();
 	int sent = PQenterPipelineMode(c) &&
-	           PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) &&
-	           PQpipelineSync(c) &&
+	           PQsendQueryPrepared(c, s->name, s->nparams, params, NULL, NULL, 0) && PQpipelineSync(c) &&
 	           PQsendQueryPrepared(c, statements[STMT_WAL_LSN].name, 0, NULL, NULL, NULL, 0) &&
 	           PQpipelineSync(c);
 	int got_work = sent && pipeline_result(c, &work) == 0;
@@ -500,8 +502,8 @@ static void replica_skip(const char *why)
 		rs.skip_ms = SKIP_MAX_MS;
 	rs.skip_until_ms = clock_ms() + rs.skip_ms;
 	if (!rs.skipping)
-		log_warn("db: replica %s (lag %.0f ms, limit %d ms): reads go to the primary", why,
-		         rs.lag_ms, cfg.read_max_lag_ms);
+		log_warn("db: replica %s (lag %.0f ms, limit %d ms): reads go to the primary", why, rs.lag_ms,
+		         cfg.read_max_lag_ms);
 	rs.skipping = 1;
 }
 
@@ -594,8 +596,7 @@ enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char 
 		return run_write(id, params, res, constraint, &q->commit_lsn);
 	enum db_status st = run_on(&primary, id, params, res, constraint);
 	if (st == DB_UNAVAILABLE && q->reads_may_use_replica && s->read_only) {
-		if (replica_stands_in(q->min_lsn) &&
-		    run_on(&replica, id, params, res, constraint) == DB_OK) {
+		if (replica_stands_in(q->min_lsn) && run_on(&replica, id, params, res, constraint) == DB_OK) {
 			q->used = (q->used & ~DB_USED_PRIMARY) | DB_USED_REPLICA;
 			return DB_OK;
 		}
@@ -668,8 +669,7 @@ int db_explain_n(enum stmt_id id, const char *const *params, int nparams, int wa
 static int sql_file(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);
-	return n > 4 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
-	       strcmp(e->d_name + n - 4, ".sql") == 0;
+	return n > 4 && e->d_name[0] >= '0' && e->d_name[0] <= '9' && strcmp(e->d_name + n - 4, ".sql") == 0;
 }
 
 /* The whole file as a NUL-terminated string in b; -1 when it cannot be read. */
@@ -700,8 +700,8 @@ static int exec_ok(PGconn *c, const char *sql)
 static int apply_one(PGconn *c, const char *dir, const char *file)
 {
 	const char *params[] = {file};
-	PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
-	                           params, NULL, NULL, 0);
+	PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL, params,
+	                           NULL, NULL, 0);
 	int done = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
 	PQclear(r);
 	if (done)
@@ -716,8 +716,8 @@ static int apply_one(PGconn *c, const char *dir, const char *file)
 	int ok = exec_ok(c, "BEGIN") && exec_ok(c, sql.data);
 	buf_free(&sql);
 	if (ok) {
-		r = PQexecParams(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, params,
-		                 NULL, NULL, 0);
+		r = PQexecParams(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, params, NULL,
+		                 NULL, 0);
 		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		PQclear(r);
 	}
@@ -744,10 +744,11 @@ int db_migrate(const char *conninfo, const char *dir)
 	if (n < 0)
 		fprintf(stderr, "migrate: cannot list %s\n", dir);
 	/* The advisory lock makes concurrent migrate runs wait for each other. */
-	if (rc == 0 && !(exec_ok(c, "SET client_min_messages = warning") &&
-	                 exec_ok(c, "SELECT pg_advisory_lock(7310001)") &&
-	                 exec_ok(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                            "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
+	if (rc == 0 &&
+	    !(exec_ok(c, "SET client_min_messages = warning") &&
+	      exec_ok(c, "SELECT pg_advisory_lock(7310001)") &&
+	      exec_ok(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	                 "version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")))
 		rc = -1;
 	for (int i = 0; i < n; i++) {
 		if (rc == 0 && apply_one(c, dir, files[i]->d_name) != 0)

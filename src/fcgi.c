@@ -208,7 +208,8 @@ static int serve_one(struct conn *r, struct arena *a, struct http_response *res,
 	log_set_request_id(req.request_id);
 	metrics_request_id(req.request_id);
 	watchdog_arm(r->r ? r->r->ipcFd : 1, r->r ? r->r->requestId : 0, req.request_id, req.method_name,
-	             req.path, req.method == HTTP_GET || req.method == HTTP_HEAD || req.method == HTTP_OPTIONS);
+	             req.path,
+	             req.method == HTTP_GET || req.method == HTTP_HEAD || req.method == HTTP_OPTIONS);
 	if (req.content_length > HTTP_BODY_MAX || req.body_len > HTTP_BODY_MAX)
 		http_error(res, 413, "Request body too large");
 	else
@@ -218,8 +219,8 @@ static int serve_one(struct conn *r, struct arena *a, struct http_response *res,
 	db_set_deadline(0);
 	double ms = clock_ms_since(&start);
 	metrics_request_end(req.method, out->route, res->status, ms / 1e3);
-	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status,
-	            ms, out->user_id, res->body.len, out->db);
+	log_request(req.request_id, req.method_name, req.path, app_route_label(out->route), res->status, ms,
+	            out->user_id, res->body.len, out->db);
 	log_set_request_id(NULL);
 	if (!r->r)
 		return 0;
@@ -318,7 +319,8 @@ int worker_run(void)
 		arena_reset(&arena);
 		buf_reset(&body);
 		if (cfg.max_requests && ++served >= cfg.max_requests && !stopping) {
-			log_info("worker: served %ld requests (TASKAPI_MAX_REQUESTS); exiting to be replaced", served);
+			log_info("worker: served %ld requests (TASKAPI_MAX_REQUESTS); exiting to be replaced",
+			         served);
 			stopping = 1; /* as a drain: a kept connection is still served until NGINX closes it */
 		}
 	}

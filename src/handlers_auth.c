@@ -25,7 +25,7 @@ static const struct field_spec register_fields[F_REGISTER_COUNT] = {
 const char *user_conflict_message(const char *constraint)
 {
 	return strcmp(constraint, "users_email_key") == 0 ? "Email already registered"
-	                                                   : "Username already taken";
+	                                                  : "Username already taken";
 }
 
 void auth_create_user(struct ctx *c, const char *role)
@@ -109,8 +109,8 @@ void login_failed(const char *username, size_t len)
 static void reply_tokens(struct ctx *c, long long user_id, const char *username, const char *role,
                          long long sid, const char *refresh)
 {
-	char *token = auth_token_sign(&cfg.jwt_keys[0], user_id, username, role, sid,
-	                              (long long)time(NULL), cfg.token_ttl);
+	char *token = auth_token_sign(&cfg.jwt_keys[0], user_id, username, role, sid, (long long)time(NULL),
+	                              cfg.token_ttl);
 	if (!token) {
 		log_error(NULL, "jwt: token creation failed");
 		http_error(c->res, 500, "Internal server error");

@@ -13,7 +13,7 @@
 #include "query.h"
 
 #define NOTIF_PAGE_DEFAULT 20
-#define NOTIF_PAGE_MAX 100
+#define NOTIF_PAGE_MAX     100
 
 /* What a cursor is bound to: the holder of the credential and the unread filter. */
 static const char *cursor_bind(struct ctx *c, int unread)
@@ -60,15 +60,17 @@ static void write_page(struct ctx *c, PGresult *r, long long limit, const char *
 	jsonw_int(&w, "page_size", limit);
 	char *token = NULL;
 	if (last >= 0 && last + 1 < rows) { /* the extra row: there is a next page */
-		struct cursor next = {.sort = "-id", .page = page + 1, .id = atoll(PQgetvalue(r, last, col + NOTIF_ID))};
+		struct cursor next = {.sort = "-id",
+		                      .page = page + 1,
+		                      .id = atoll(PQgetvalue(r, last, col + NOTIF_ID))};
 		token = cursor_encode(c->arena, &next, bind, cfg.jwt_secret, cfg.jwt_secret_len);
 	}
 	jsonw_cstr(&w, "next_cursor", token);
 	jsonw_obj_close(&w);
 	if (token) {
 		struct buf link = {0};
-		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", url_base(c),
-		           c->req->path, unread ? "unread=true&" : "", limit, token);
+		buf_printf(&link, "<%s%s?%slimit=%lld&cursor=%s>; rel=\"next\"", url_base(c), c->req->path,
+		           unread ? "unread=true&" : "", limit, token);
 		http_header(c->res, "Link", link.data);
 		buf_free(&link);
 	}

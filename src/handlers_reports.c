@@ -22,8 +22,16 @@ static const struct field_spec report_fields[R_COUNT] = {
 };
 
 /* The task list's filters that a report takes (times as RFC 3339, stored canonical). */
-enum { F_STATUS, F_PRIORITY, F_DUE_BEFORE, F_DUE_AFTER, F_CREATED_AFTER, F_CREATED_BEFORE, F_OWNER,
-       F_COUNT };
+enum {
+	F_STATUS,
+	F_PRIORITY,
+	F_DUE_BEFORE,
+	F_DUE_AFTER,
+	F_CREATED_AFTER,
+	F_CREATED_BEFORE,
+	F_OWNER,
+	F_COUNT
+};
 static const struct field_spec filter_fields[F_COUNT] = {
 	[F_STATUS] = {.name = "status", .type = FIELD_ENUM, .nullable = 1, .choices = task_statuses},
 	[F_PRIORITY] = {.name = "priority", .type = FIELD_ENUM, .nullable = 1, .choices = task_priorities},
@@ -140,7 +148,7 @@ void report_generate(struct ctx *c)
 /* ==== Status and download ==== */
 
 /* The value of column name of the report (REPORT_ROW) after the caller. */
-#define REPORT(r, name) PQgetvalue(r, 0, CALLER_NCOLS + name)
+#define REPORT(r, name)      PQgetvalue(r, 0, CALLER_NCOLS + name)
 #define REPORT_NULL(r, name) PQgetisnull(r, 0, CALLER_NCOLS + name)
 
 /* The report of a report_get row. */
@@ -249,7 +257,8 @@ void report_download(struct ctx *c)
 	if (!r)
 		return;
 	if (strcmp(REPORT(r, REPORT_KIND), "tasks_csv") != 0) {
-		http_error(c->res, 404, "This report has no download; its summary is in GET /api/v1/reports/{id}");
+		http_error(c->res, 404,
+		           "This report has no download; its summary is in GET /api/v1/reports/{id}");
 	} else if (strcmp(REPORT(r, REPORT_STATUS), "done") != 0) {
 		http_header(c->res, "Retry-After", "2");
 		http_error(c->res, 409, "Report is not ready yet");

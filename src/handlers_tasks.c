@@ -109,21 +109,17 @@ static const char *rank_text(const char *const *list, const char *const *ranks, 
 static const char *cursor_key(PGresult *r, int row, int col, const char *sort)
 {
 	switch (words_index(task_sort_keys, sort[0] == '-' ? sort + 1 : sort)) {
-	case SORT_IDX_CREATED_AT:
-		return PQgetvalue(r, row, col + TASK_CREATED_AT);
-	case SORT_IDX_UPDATED_AT:
-		return PQgetvalue(r, row, col + TASK_UPDATED_AT);
+	case SORT_IDX_CREATED_AT: return PQgetvalue(r, row, col + TASK_CREATED_AT);
+	case SORT_IDX_UPDATED_AT: return PQgetvalue(r, row, col + TASK_UPDATED_AT);
 	case SORT_IDX_DUE_DATE: /* no due date: after every date, either way */
 		return PQgetisnull(r, row, col + TASK_DUE_DATE) ? (sort[0] == '-' ? "-infinity" : "infinity")
 		                                                : PQgetvalue(r, row, col + TASK_DUE_DATE);
-	case SORT_IDX_TITLE:
-		return PQgetvalue(r, row, col + TASK_TITLE);
+	case SORT_IDX_TITLE: return PQgetvalue(r, row, col + TASK_TITLE);
 	case SORT_IDX_STATUS:
 		return rank_text(task_statuses, task_status_ranks, PQgetvalue(r, row, col + TASK_STATUS));
 	case SORT_IDX_PRIORITY:
 		return rank_text(task_priorities, task_priority_ranks, PQgetvalue(r, row, col + TASK_PRIORITY));
-	default:
-		return "";
+	default: return "";
 	}
 }
 
@@ -274,8 +270,7 @@ void task_list(struct ctx *c)
 /* ==== Statistics ==== */
 
 /* A count per word of list, from column col on: {"todo":3,"in_progress":0,...}. */
-static void write_counts(struct jsonw *w, const char *key, PGresult *r, int col,
-                         const char *const *list)
+static void write_counts(struct jsonw *w, const char *key, PGresult *r, int col, const char *const *list)
 {
 	jsonw_obj_open(w, key);
 	for (int i = 0; list[i]; i++)
@@ -394,7 +389,8 @@ static void completion_check(struct ctx *c, const struct field_value *v)
 	int completed = strcmp(v[T_STATUS].str, STATUS_COMPLETED) == 0;
 	if (completed != v[T_IS_COMPLETED].boolean)
 		problems_add(&c->problems, "body", "is_completed", "value_error",
-		             "Value error, is_completed must be true exactly when status is '" STATUS_COMPLETED "'");
+		             "Value error, is_completed must be true exactly when status is '" STATUS_COMPLETED
+		             "'");
 }
 
 void task_update(struct ctx *c)

@@ -49,10 +49,14 @@ void user_me_update(struct ctx *c)
 	snprintf(sid, sizeof sid, "%lld", c->claims.sid);
 	const char *params[] = {
 		c->caller,
-		field_given(&v[U_EMAIL]), v[U_EMAIL].str,
-		field_given(&v[U_USERNAME]), v[U_USERNAME].str,
-		field_given(&v[U_FULL_NAME]), v[U_FULL_NAME].str,
-		field_given(&v[U_PASSWORD]), hash,
+		field_given(&v[U_EMAIL]),
+		v[U_EMAIL].str,
+		field_given(&v[U_USERNAME]),
+		v[U_USERNAME].str,
+		field_given(&v[U_FULL_NAME]),
+		v[U_FULL_NAME].str,
+		field_given(&v[U_PASSWORD]),
+		hash,
 		c->claims.sid > 0 ? sid : NULL, /* a new password ends every other session */
 	};
 	const char *unique = NULL;
@@ -227,10 +231,15 @@ static void timezone_check(const struct field_value *v, const char *field, struc
 }
 
 static const struct field_spec prefs_fields[PF_COUNT] = {
-	[PF_PAGE_SIZE] = {.name = "default_page_size", .type = FIELD_INT, .nullable = 1, .min = 1, .max = 100},
+	[PF_PAGE_SIZE] =
+		{.name = "default_page_size", .type = FIELD_INT, .nullable = 1, .min = 1, .max = 100},
 	[PF_SORT] = {.name = "default_sort", .type = FIELD_ENUM, .nullable = 1, .choices = task_sorts},
-	[PF_TIMEZONE] = {.name = "timezone", .type = FIELD_STRING, .nullable = 1, .min_len = 1, .max_len = 100,
-	                .check = timezone_check},
+	[PF_TIMEZONE] = {.name = "timezone",
+                     .type = FIELD_STRING,
+                     .nullable = 1,
+                     .min_len = 1,
+                     .max_len = 100,
+                     .check = timezone_check},
 	[PF_NOTIFICATIONS] = {.name = "notifications", .type = FIELD_OBJECT, .nullable = 1},
 };
 
@@ -317,9 +326,12 @@ void user_prefs_update(struct ctx *c)
 	snprintf(page_size, sizeof page_size, "%lld", v[PF_PAGE_SIZE].integer);
 	const char *params[13] = {
 		c->caller,
-		field_given(&v[PF_PAGE_SIZE]), v[PF_PAGE_SIZE].present && !v[PF_PAGE_SIZE].is_null ? page_size : NULL,
-		field_given(&v[PF_SORT]), v[PF_SORT].is_null ? NULL : v[PF_SORT].str,
-		field_given(&v[PF_TIMEZONE]), v[PF_TIMEZONE].is_null ? NULL : v[PF_TIMEZONE].str,
+		field_given(&v[PF_PAGE_SIZE]),
+		v[PF_PAGE_SIZE].present && !v[PF_PAGE_SIZE].is_null ? page_size : NULL,
+		field_given(&v[PF_SORT]),
+		v[PF_SORT].is_null ? NULL : v[PF_SORT].str,
+		field_given(&v[PF_TIMEZONE]),
+		v[PF_TIMEZONE].is_null ? NULL : v[PF_TIMEZONE].str,
 	};
 	for (int i = 0; i < N_COUNT; i++)
 		notification_param(&v[PF_NOTIFICATIONS], &n[i], &params[7 + 2 * i], &params[8 + 2 * i]);

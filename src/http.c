@@ -8,9 +8,8 @@
 #include "jsonw.h"
 
 static const char *const method_names[HTTP_METHOD_COUNT] = {
-	[HTTP_GET] = "GET",         [HTTP_POST] = "POST",     [HTTP_PUT] = "PUT",
-	[HTTP_PATCH] = "PATCH",     [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
-	[HTTP_HEAD] = "HEAD",       [HTTP_OTHER] = "OTHER",
+	[HTTP_GET] = "GET",       [HTTP_POST] = "POST",       [HTTP_PUT] = "PUT",   [HTTP_PATCH] = "PATCH",
+	[HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS", [HTTP_HEAD] = "HEAD", [HTTP_OTHER] = "OTHER",
 };
 
 enum http_method http_method_parse(const char *name)

@@ -22,8 +22,11 @@
 static void request_hash(const struct http_request *req, char out[2 + SHA256_HEX_LEN + 1])
 {
 	const struct crypto_part parts[] = {
-		{req->method_name, strlen(req->method_name)}, {"\n", 1},
-		{req->path, strlen(req->path)}, {"\n", 1}, {req->body, req->body_len},
+		{req->method_name, strlen(req->method_name)},
+		{"\n", 1},
+		{req->path, strlen(req->path)},
+		{"\n", 1},
+		{req->body, req->body_len},
 	};
 	unsigned char md[SHA256_LEN];
 	crypto_sha256_parts(parts, (int)(sizeof parts / sizeof *parts), md);

@@ -38,15 +38,15 @@ struct import_table {
 
 static const struct import_table import_tables[] = {
 	{"import_users",
-	 "id bigint, email text, username text, hashed_password text, full_name text, role text, "
-	 "is_active boolean, created_at timestamp, updated_at timestamp",
-	 "SELECT id, email, username, hashed_password, full_name, role::text, is_active, "
-	 "created_at, updated_at FROM users ORDER BY id"},
+     "id bigint, email text, username text, hashed_password text, full_name text, role text, "
+     "is_active boolean, created_at timestamp, updated_at timestamp",
+     "SELECT id, email, username, hashed_password, full_name, role::text, is_active, "
+     "created_at, updated_at FROM users ORDER BY id"},
 	{"import_tasks",
-	 "id bigint, title text, description text, status text, priority text, due_date timestamp, "
-	 "is_completed boolean, owner_id bigint, created_at timestamp, updated_at timestamp",
-	 "SELECT id, title, description, status::text, priority::text, due_date, is_completed, "
-	 "owner_id, created_at, updated_at FROM tasks ORDER BY id"},
+     "id bigint, title text, description text, status text, priority text, due_date timestamp, "
+     "is_completed boolean, owner_id bigint, created_at timestamp, updated_at timestamp",
+     "SELECT id, title, description, status::text, priority::text, due_date, is_completed, "
+     "owner_id, created_at, updated_at FROM tasks ORDER BY id"},
 };
 
 /* ==== The merge, in this database ==== */
@@ -73,7 +73,7 @@ static const char *const import_checks[] = {
 	"JOIN import_users o ON o.id < u.id AND lower(o.email) = lower(u.email) "
 	"ON CONFLICT DO NOTHING",
 	/* Users: clashes with this database. The same id with the same email is the account an
-	   earlier run imported; the same id with another email is someone else. */
+       earlier run imported; the same id with another email is someone else. */
 	"INSERT INTO import_report SELECT 'user', u.id, format('id %s is another account here (%s)', "
 	"u.id, t.username) FROM import_users u JOIN users t ON t.id = u.id "
 	"WHERE lower(t.email) <> lower(u.email) ON CONFLICT DO NOTHING",

@@ -40,12 +40,14 @@ void jobs_metrics_render(struct buf *out)
 	family(out, "jobs_oldest_queued_seconds", "gauge",
 	       "Age of the oldest job that is due and still waits to be claimed, by kind.");
 	rows(out, r, "oldest", "jobs_oldest_queued_seconds", 0);
-	family(out, "jobs_retrying", "gauge", "Queued jobs that failed at least once (waiting out their backoff).");
+	family(out, "jobs_retrying", "gauge",
+	       "Queued jobs that failed at least once (waiting out their backoff).");
 	rows(out, r, "retrying", "jobs_retrying", 0);
 	family(out, "jobs_recent_attempts", "gauge",
 	       "Attempts used by the jobs finished (done or dead) in the last 5 minutes, by kind.");
 	rows(out, r, "attempts", "jobs_recent_attempts", 0);
-	family(out, "jobs_recent_finished", "gauge", "Jobs finished (done or dead) in the last 5 minutes, by kind.");
+	family(out, "jobs_recent_finished", "gauge",
+	       "Jobs finished (done or dead) in the last 5 minutes, by kind.");
 	rows(out, r, "finished", "jobs_recent_finished", 0);
 	family(out, "jobs_duration_p50_seconds", "gauge",
 	       "Median claim-to-completion time of the jobs done in the last 5 minutes, by kind.");

@@ -25,7 +25,8 @@ static int json_lexically_strict(const char *body, size_t len)
 				return 0;
 		} else if (ch == '"') {
 			in_string = 1;
-		} else if (ch == '\'' || (ch == '.' && (i + 1 == len || body[i + 1] < '0' || body[i + 1] > '9'))) {
+		} else if (ch == '\'' ||
+		           (ch == '.' && (i + 1 == len || body[i + 1] < '0' || body[i + 1] > '9'))) {
 			return 0;
 		}
 	}
@@ -40,8 +41,10 @@ static long hex4(const char *s, size_t n)
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
 		char ch = s[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		int d = ch >= '0' && ch <= '9'   ? ch - '0'
+		        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+		                                 : -1;
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;
@@ -78,7 +81,8 @@ static int json_surrogates_paired(const char *body, size_t len)
 		if (cp < 0xD800 || cp > 0xDBFF)
 			continue;
 		long low = i + 2 < len && body[i + 1] == '\\' && body[i + 2] == 'u'
-		               ? hex4(body + i + 3, len - i - 3) : -1;
+		               ? hex4(body + i + 3, len - i - 3)
+		               : -1;
 		if (low < 0xDC00 || low > 0xDFFF)
 			return 0;
 		i += 6;
@@ -230,13 +234,13 @@ static int extract_one(struct json_object *j, const struct field_spec *f, struct
 		return -1;
 	}
 	if (!utf8_valid(v->str, v->len)) {
-		problems_add(p, "body", f->name, "string_unicode", "Input should be a valid string, invalid UTF-8");
+		problems_add(p, "body", f->name, "string_unicode",
+		             "Input should be a valid string, invalid UTF-8");
 		return -1;
 	}
 	if (f->type == FIELD_TIME) {
 		if (time_parse(v->str, v->len, v->time) != 0) {
-			problems_add(p, "body", f->name, "datetime_parsing",
-			             "Input should be a valid datetime");
+			problems_add(p, "body", f->name, "datetime_parsing", "Input should be a valid datetime");
 			return -1;
 		}
 		return 0;
@@ -256,8 +260,8 @@ static int extract_one(struct json_object *j, const struct field_spec *f, struct
 		return -1;
 	}
 	if (f->max_len && chars > (size_t)f->max_len) {
-		problems_add(p, "body", f->name, "string_too_long",
-		             "String should have at most %d characters", f->max_len);
+		problems_add(p, "body", f->name, "string_too_long", "String should have at most %d characters",
+		             f->max_len);
 		return -1;
 	}
 	return 0;
@@ -292,8 +296,8 @@ int json_extract(struct json_object *obj, const struct field_spec *spec, int n,
 	return p->count - before;
 }
 
-int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n,
-                        const char *where, const char *parent, struct problems *p)
+int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, int n, const char *where,
+                        const char *parent, struct problems *p)
 {
 	int found = 0;
 	json_object_object_foreach(obj, key, val)
@@ -306,7 +310,8 @@ int json_forbid_unknown(struct json_object *obj, const struct field_spec *spec, 
 			continue;
 		found++;
 		if (parent)
-			problems_add_nested(p, where, parent, key, "extra_forbidden", "Extra inputs are not permitted");
+			problems_add_nested(p, where, parent, key, "extra_forbidden",
+			                    "Extra inputs are not permitted");
 		else
 			problems_add(p, where, key, "extra_forbidden", "Extra inputs are not permitted");
 	}

@@ -47,7 +47,8 @@ static int parse_tcp(const char *s, struct listen_addr *out, char *err, size_t n
 		colon = strrchr(s, ':');
 		hostlen = (size_t)(colon - s);
 		if (memchr(s, ':', hostlen)) {
-			snprintf(err, n, "TASKAPI_LISTEN: \"%s\": write an IPv6 address in brackets, as [::1]:8000", s);
+			snprintf(err, n, "TASKAPI_LISTEN: \"%s\": write an IPv6 address in brackets, as [::1]:8000",
+			         s);
 			return -1;
 		}
 	}
@@ -73,8 +74,10 @@ int listen_parse(const char *s, struct listen_addr *out, char *err, size_t n)
 	}
 	if (s[0] == '/' || s[0] == '.' || !strchr(s, ':')) {
 		if (strspn(s, "0123456789") == strlen(s)) {
-			snprintf(err, n, "TASKAPI_LISTEN: \"%s\" looks like a port: write 127.0.0.1:%s (or :%s "
-			                 "for every interface)", s, s, s);
+			snprintf(err, n,
+			         "TASKAPI_LISTEN: \"%s\" looks like a port: write 127.0.0.1:%s (or :%s "
+			         "for every interface)",
+			         s, s, s);
 			return -1;
 		}
 		if (strlen(s) >= sizeof out->path) {
@@ -121,7 +124,8 @@ static int open_unix(const struct listen_addr *a, unsigned mode, uid_t owner, gi
 
 static int open_tcp(const struct listen_addr *a, char *err, size_t n)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
 	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res;
 	int rc = getaddrinfo(a->host[0] ? a->host : NULL, a->port, &hints, &res);
@@ -188,9 +192,11 @@ static int unix_queue(int fd, long *len, long *max)
 	struct {
 		struct nlmsghdr h;
 		struct unix_diag_req r;
-	} q = {.h = {.nlmsg_len = sizeof q, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+	} q = {.h = {.nlmsg_len = sizeof q,
+	             .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 	             .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-	       .r = {.sdiag_family = AF_UNIX, .udiag_states = 1u << 10 /* TCP_LISTEN */,
+	       .r = {.sdiag_family = AF_UNIX,
+	             .udiag_states = 1u << 10 /* TCP_LISTEN */,
 	             .udiag_show = UDIAG_SHOW_RQLEN}};
 	int found = -1;
 	if (send(nl, &q, sizeof q, 0) == (ssize_t)sizeof q) {

@@ -65,7 +65,8 @@ int log_fileno(void)
 }
 
 /* Opens log_path again onto the same fd number: dup2 swaps the file under any writer at
-   once (dup3 keeps it close-on-exec), and these calls are async-signal-safe, so the signal handler does it. */
+   once (dup3 keeps it close-on-exec), and these calls are async-signal-safe, so the signal handler does
+   it. */
 static int reopen_onto_fd(void)
 {
 	if (log_fd <= 2)
@@ -180,13 +181,13 @@ void log_error(const char *request_id, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define LOG_AT(name, level)                                          \
-	void name(const char *fmt, ...)                                  \
-	{                                                                \
-		va_list ap;                                                  \
-		va_start(ap, fmt);                                           \
-		log_message(level, current_request_id, fmt, ap);             \
-		va_end(ap);                                                  \
+#define LOG_AT(name, level)                                                                             \
+	void name(const char *fmt, ...)                                                                     \
+	{                                                                                                   \
+		va_list ap;                                                                                     \
+		va_start(ap, fmt);                                                                              \
+		log_message(level, current_request_id, fmt, ap);                                                \
+		va_end(ap);                                                                                     \
 	}
 
 LOG_AT(log_warn, LOG_WARN)

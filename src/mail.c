@@ -49,7 +49,8 @@ int mail_format(const struct mail *m, char **out, size_t *len)
 	put_subject(&b, m->subject);
 	buf_cat(&b, "Date: ", m->date, "\r\nMessage-ID: <", m->message_id, ">\r\n",
 	        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	        "Content-Transfer-Encoding: 8bit\r\n\r\n", NULL);
+	        "Content-Transfer-Encoding: 8bit\r\n\r\n",
+	        NULL);
 	/* Bare LFs become CRLF, as SMTP wants; libcurl dot-stuffs the lines. */
 	for (const char *p = m->body; *p; p++) {
 		if (*p == '\n' && (p == m->body || p[-1] != '\r'))
@@ -104,8 +105,8 @@ int mail_send(const char *url, const struct mail *m, long timeout_ms, char *err,
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(strncmp(url, "smtps://", 8) == 0 ? CURLUSESSL_ALL
-		                                                                            : CURLUSESSL_TRY));
+		curl_easy_setopt(c, CURLOPT_USE_SSL,
+		                 (long)(strncmp(url, "smtps://", 8) == 0 ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 		rc = curl_easy_perform(c);
 	}
 	if (rc != CURLE_OK)

@@ -1,8 +1,8 @@
 /*
  * taskapi: the Task Management API as a FastCGI application. `taskapi --help` lists the
  * commands (serve, worker, migrate, check-config, user create, sql, hash-rate, explain, routes,
- * version, help, work, work-daemon, jobs, import); with no command it is a FastCGI worker on a listening fd 0 or a CGI
- * program answering one request. Help and version are answered before any setting is read.
+ * version, help, work, work-daemon, jobs, import); with no command it is a FastCGI worker on a listening
+ * fd 0 or a CGI program answering one request. Help and version are answered before any setting is read.
  */
 #include <fcgiapp.h>
 #include <limits.h>
@@ -18,9 +18,9 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "handlers.h"
 #include "jobs.h"
 #include "listen.h"
-#include "handlers.h"
 #include "log.h"
 #include "query.h"
 #include "server.h"
@@ -36,38 +36,40 @@ struct command {
 
 static const struct command commands[] = {
 	{"serve", "serve",
-	 "  The master: preforks TASKAPI_WORKERS workers on the listen socket and supervises them.\n"
-	 "  The socket is fd 3 under systemd socket activation (LISTEN_FDS), else TASKAPI_LISTEN\n"
-	 "  when set, else fd 0 as spawn-fcgi passes it. SIGTERM drains, SIGHUP replaces the\n"
-	 "  workers one at a time, SIGUSR1 reopens the log in the master and every worker.\n"},
+     "  The master: preforks TASKAPI_WORKERS workers on the listen socket and supervises them.\n"
+     "  The socket is fd 3 under systemd socket activation (LISTEN_FDS), else TASKAPI_LISTEN\n"
+     "  when set, else fd 0 as spawn-fcgi passes it. SIGTERM drains, SIGHUP replaces the\n"
+     "  workers one at a time, SIGUSR1 reopens the log in the master and every worker.\n"},
 	{"worker", "worker",
-	 "  One FastCGI worker on the listen socket at fd 0 (or fd 3 from systemd), without a\n"
-	 "  master: for a process manager that runs the workers itself.\n"},
-	{"migrate", "migrate", "  Applies the SQL migrations in TASKAPI_SQL_DIR to DATABASE_URL, in order, once each.\n"},
+     "  One FastCGI worker on the listen socket at fd 0 (or fd 3 from systemd), without a\n"
+     "  master: for a process manager that runs the workers itself.\n"},
+	{"migrate", "migrate",
+     "  Applies the SQL migrations in TASKAPI_SQL_DIR to DATABASE_URL, in order, once each.\n"},
 	{"check-config", "check-config",
-	 "  Validates the environment as `serve` would read it, then connects to the database\n"
-	 "  and reports its schema version. Exit status 0 when both are fine.\n"},
+     "  Validates the environment as `serve` would read it, then connects to the database\n"
+     "  and reports its schema version. Exit status 0 when both are fine.\n"},
 	{"user", "user create [--admin] --username NAME --email EMAIL [--full-name NAME] < password",
-	 "  Creates an account (an admin with --admin); the password is read from stdin.\n"},
+     "  Creates an account (an admin with --admin); the password is read from stdin.\n"},
 	{"import", "import --from DATABASE_URL",
-	 "  Brings over the users and tasks of a FastAPI-era database (ids, fields, passwords);\n"
-	 "  lists what it skips (exit 3). Safe to rerun.\n"},
-	{"sql", "sql NAME | --list", "  Prints a prepared statement's SQL (for EXPLAIN and pgbench); --list: every name.\n"},
+     "  Brings over the users and tasks of a FastAPI-era database (ids, fields, passwords);\n"
+     "  lists what it skips (exit 3). Safe to rerun.\n"},
+	{"sql", "sql NAME | --list",
+     "  Prints a prepared statement's SQL (for EXPLAIN and pgbench); --list: every name.\n"},
 	{"hash-rate", "hash-rate [COST] [SECONDS]", "  bcrypt verifications per second on one core.\n"},
 	{"explain", "explain list|stats USER_ID [QUERY]",
-	 "  EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or /tasks/stats?QUERY)\n"
-	 "  runs for that user, as a worker plans it.\n"},
+     "  EXPLAIN ANALYZE of the statement GET /api/v1/tasks/?QUERY (or /tasks/stats?QUERY)\n"
+     "  runs for that user, as a worker plans it.\n"},
 	{"routes", "routes",
-	 "  The route table, one line per path: \"METHODS<TAB>PATH\" (HEAD answers wherever GET\n"
-	 "  does and is left out); the API document's contract test compares it with docs/openapi.yaml.\n"},
+     "  The route table, one line per path: \"METHODS<TAB>PATH\" (HEAD answers wherever GET\n"
+     "  does and is left out); the API document's contract test compares it with docs/openapi.yaml.\n"},
 	{"work", "work",
-	 "  The job daemons' master: keeps TASKAPI_JOB_WORKERS daemons claiming and working jobs\n"
-	 "  from the queue in PostgreSQL (SIGTERM: each finishes its job; SIGHUP: replaced one at\n"
-	 "  a time). Settings: JOBS_*, SMTP_* (README).\n"},
+     "  The job daemons' master: keeps TASKAPI_JOB_WORKERS daemons claiming and working jobs\n"
+     "  from the queue in PostgreSQL (SIGTERM: each finishes its job; SIGHUP: replaced one at\n"
+     "  a time). Settings: JOBS_*, SMTP_* (README).\n"},
 	{"work-daemon", "work-daemon", "  One job daemon (the work master execs these).\n"},
 	{"jobs", "jobs list [--state S] [--kind K] [--limit N] | show ID | retry ID | cancel ID | stats",
-	 "  The job queue for operators: list, one job with its attempts, retry a dead job,\n"
-	 "  cancel a queued or dead one, depth by state and kind.\n"},
+     "  The job queue for operators: list, one job with its attempts, retry a dead job,\n"
+     "  cancel a queued or dead one, depth by state and kind.\n"},
 	{"version", "version", "  Prints the build id (also --version).\n"},
 	{"help", "help [COMMAND]", "  This text, or a command's (also --help, -h, COMMAND --help).\n"},
 };
@@ -83,7 +85,8 @@ static const struct command *command_named(const char *name)
 
 static int help(FILE *out)
 {
-	fprintf(out, "taskapi %s: the Task Management API, a FastCGI application.\n\nusage:\n", TASKAPI_BUILD_ID);
+	fprintf(out, "taskapi %s: the Task Management API, a FastCGI application.\n\nusage:\n",
+	        TASKAPI_BUILD_ID);
 	for (int i = 0; i < COMMAND_COUNT; i++)
 		fprintf(out, "  taskapi %s\n", commands[i].synopsis);
 	fprintf(out, "  taskapi            (no command) a FastCGI worker when fd 0 is a listen socket\n"
@@ -226,9 +229,9 @@ static int need_listen_socket(const char *cmd)
 	if (listen_is_listening(0))
 		return 0;
 	return server_refuse("%s: fd 0 is not a listening socket. Start it under spawn-fcgi, systemd socket "
-	              "activation or a FastCGI process manager%s; to answer one request as a CGI "
-	              "program, run taskapi without a command",
-	              cmd, strcmp(cmd, "serve") == 0 ? ", or set TASKAPI_LISTEN" : "");
+	                     "activation or a FastCGI process manager%s; to answer one request as a CGI "
+	                     "program, run taskapi without a command",
+	                     cmd, strcmp(cmd, "serve") == 0 ? ", or set TASKAPI_LISTEN" : "");
 }
 
 static int open_log(void)
@@ -247,7 +250,8 @@ static int check_config(void)
 		printf("listen: unix socket %s, mode %04o\n", cfg.listen_addr.path, cfg.socket_mode);
 	else if (cfg.listen_set)
 		printf("listen: tcp %s:%s%s\n", cfg.listen_addr.host[0] ? cfg.listen_addr.host : "*",
-		       cfg.listen_addr.port, cfg.listen_addr.all_interfaces ? " (warning: every interface)" : "");
+		       cfg.listen_addr.port,
+		       cfg.listen_addr.all_interfaces ? " (warning: every interface)" : "");
 	else
 		printf("listen: the socket passed in (fd 0, or fd 3 from systemd)\n");
 	printf("workers: %d\nlog: %s\nmount: %s\n", cfg.workers,

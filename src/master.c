@@ -26,24 +26,24 @@
 #include "server.h"
 
 /* A draining worker gets at least this long, and always the longest a request can take. */
-#define DRAIN_MIN_MS 10000
-#define QUICK_DEATH_MS 2000    /* a worker dying sooner than this counts as a crash loop */
+#define DRAIN_MIN_MS   10000
+#define QUICK_DEATH_MS 2000 /* a worker dying sooner than this counts as a crash loop */
 #define BACKOFF_MAX_MS 10000
 
 struct slot {
-	pid_t pid;               /* 0 when empty */
-	int health;              /* serves the health socket (TASKAPI_HEALTH_LISTEN) */
+	pid_t pid;  /* 0 when empty */
+	int health; /* serves the health socket (TASKAPI_HEALTH_LISTEN) */
 	long long started_ms;
 	long long respawn_at_ms; /* when an empty slot is filled again */
 	long long backoff_ms;
-	int refused;             /* its worker refused the configuration: left empty until SIGHUP */
+	int refused; /* its worker refused the configuration: left empty until SIGHUP */
 };
 
 static volatile sig_atomic_t got_term, got_hup, got_usr1;
 static struct slot *slots;
 static int nslots;
 static const char *self_path;
-static int health_fd = -1; /* TASKAPI_HEALTH_LISTEN's socket, handed to the health worker */
+static int health_fd = -1;    /* TASKAPI_HEALTH_LISTEN's socket, handed to the health worker */
 static const char *child_cmd; /* "worker" for the pool, "work-daemon" for the job daemons */
 
 static void on_signal(int sig)
@@ -78,12 +78,15 @@ static void kill_stuck(pid_t pid)
 	char id[HTTP_REQUEST_ID_MAX + 1];
 	int busy = metrics_worker_request(pid, id, sizeof id);
 	if (busy > 0)
-		log_error(NULL, "master: worker %d still on request %s after %lld ms; killing it "
-		                "(the client gets 502, the outcome is the database's)",
+		log_error(NULL,
+		          "master: worker %d still on request %s after %lld ms; killing it "
+		          "(the client gets 502, the outcome is the database's)",
 		          (int)pid, id, drain_timeout_ms());
 	else
-		log_error(NULL, "master: worker %d did not stop within %lld ms (no request in flight); "
-		                "killing it", (int)pid, drain_timeout_ms());
+		log_error(NULL,
+		          "master: worker %d did not stop within %lld ms (no request in flight); "
+		          "killing it",
+		          (int)pid, drain_timeout_ms());
 	kill(pid, SIGKILL);
 }
 
@@ -150,15 +153,15 @@ static void reap(void)
 		describe_exit(pid, status);
 		s->pid = 0;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG) {
-			log_error(NULL, "master: worker %d refused its configuration; not restarting it until "
-			                "SIGHUP (fix the settings first)", (int)pid);
+			log_error(NULL,
+			          "master: worker %d refused its configuration; not restarting it until "
+			          "SIGHUP (fix the settings first)",
+			          (int)pid);
 			s->refused = 1;
 			continue;
 		}
 		long long lived = clock_ms() - s->started_ms;
-		s->backoff_ms = lived < QUICK_DEATH_MS && !clean
-		                    ? (s->backoff_ms ? s->backoff_ms * 2 : 100)
-		                    : 0;
+		s->backoff_ms = lived < QUICK_DEATH_MS && !clean ? (s->backoff_ms ? s->backoff_ms * 2 : 100) : 0;
 		if (s->backoff_ms > BACKOFF_MAX_MS)
 			s->backoff_ms = BACKOFF_MAX_MS;
 		s->respawn_at_ms = clock_ms() + s->backoff_ms;
@@ -203,8 +206,10 @@ static int reload_refused(void)
 	struct config next;
 	char err[256];
 	if (config_load(&next, err, sizeof err) != 0) {
-		log_error(NULL, "master: SIGHUP: the workers would refuse the configuration (%s); "
-		                "keeping the running ones", err);
+		log_error(NULL,
+		          "master: SIGHUP: the workers would refuse the configuration (%s); "
+		          "keeping the running ones",
+		          err);
 		config_free(&next);
 		return -1;
 	}
@@ -267,7 +272,7 @@ static int open_health_socket(void)
 		log_error(NULL, "master: cannot listen on TASKAPI_HEALTH_LISTEN=%s", addr);
 		return -1;
 	}
-	fcntl(health_fd, F_SETFD, FD_CLOEXEC); /* the other workers do not inherit it */
+	fcntl(health_fd, F_SETFD, FD_CLOEXEC);        /* the other workers do not inherit it */
 	if (addr[0] == '/' && chmod(addr, 0666) != 0) /* as spawn-fcgi -M 0666: NGINX's user connects */
 		log_warn("master: chmod %s: %s", addr, strerror(errno));
 	return 0;

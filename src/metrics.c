@@ -32,15 +32,15 @@
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
                "shared counters need lock-free atomics");
 
-#define METRICS_MAGIC 0x7461736b6d657472ULL /* "taskmetr" */
+#define METRICS_MAGIC  0x7461736b6d657472ULL /* "taskmetr" */
 #define METRICS_FD_ENV "TASKAPI_METRICS_FD"
 /* Workers plus the ones draining during a SIGHUP replacement (TASKAPI_WORKERS <= 512). */
-#define WORKER_SLOTS 1040
-#define ROUTE_SLOTS (ROUTES_MAX + 1) /* the last one: requests no route matched */
+#define WORKER_SLOTS   1040
+#define ROUTE_SLOTS    (ROUTES_MAX + 1) /* the last one: requests no route matched */
 
 /* Every status http_status_text knows; anything else is counted under its class. */
-static const int status_codes[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-                                   412, 413, 422, 429, 500, 502, 503, 504};
+static const int status_codes[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                   409, 412, 413, 422, 429, 500, 502, 503, 504};
 #define STATUS_CODES (int)(sizeof status_codes / sizeof *status_codes)
 #define STATUS_SLOTS (STATUS_CODES + 5) /* + "1xx".."5xx" */
 
@@ -138,8 +138,8 @@ static struct metrics_shm *map_fd(int fd)
 
 static struct metrics_shm *map_private(void)
 {
-	void *p = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE,
-	               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, sizeof(struct metrics_shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	               -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	struct metrics_shm *m = p;
@@ -182,8 +182,10 @@ static struct metrics_shm *inherited(void)
 	struct stat st;
 	struct metrics_shm *m = NULL;
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size != sizeof(struct metrics_shm))
-		log_error(NULL, "metrics: fd %d from the master is not a segment of this binary's size; "
-		                "metrics of this worker stay private until the pool restarts", fd);
+		log_error(NULL,
+		          "metrics: fd %d from the master is not a segment of this binary's size; "
+		          "metrics of this worker stay private until the pool restarts",
+		          fd);
 	else if (!(m = map_fd(fd)))
 		log_error(NULL, "metrics: mmap: %s", strerror(errno));
 	else if (m->magic != METRICS_MAGIC || m->layout != layout_hash()) {
@@ -407,9 +409,9 @@ static void render_requests(struct buf *out)
 }
 
 /* One histogram series; counts are read once so _count always equals the +Inf bucket. */
-static void render_histogram(struct buf *out, const char *name, const char *label,
-                             const char *value, const double *bounds, int n,
-                             _Atomic uint64_t *buckets, _Atomic uint64_t *sum_ns)
+static void render_histogram(struct buf *out, const char *name, const char *label, const char *value,
+                             const double *bounds, int n, _Atomic uint64_t *buckets,
+                             _Atomic uint64_t *sum_ns)
 {
 	uint64_t counts[HTTP_BUCKETS > DB_BUCKETS ? HTTP_BUCKETS + 1 : DB_BUCKETS + 1], total = 0;
 	for (int i = 0; i <= n; i++)
@@ -465,9 +467,11 @@ static void render_process(struct buf *out)
 	int alive = master > 0 ? atomic_load(&shm->workers_alive) : slots_alive;
 	family(out, "http_requests_in_flight", "gauge", "Requests the pool's workers are handling now.");
 	buf_printf(out, "http_requests_in_flight %lld\n", in_flight);
-	family(out, "workers_alive", "gauge", "Workers running (set by the master; without one, the workers sharing these metrics).");
+	family(out, "workers_alive", "gauge",
+	       "Workers running (set by the master; without one, the workers sharing these metrics).");
 	buf_printf(out, "workers_alive %d\n", alive);
-	family(out, "workers_busy", "gauge", "Workers handling a request now (the scrape's own worker included).");
+	family(out, "workers_busy", "gauge",
+	       "Workers handling a request now (the scrape's own worker included).");
 	buf_printf(out, "workers_busy %d\n", busy);
 	family(out, "workers_idle", "gauge", "Workers waiting for a request.");
 	buf_printf(out, "workers_idle %d\n", alive > busy ? alive - busy : 0);
@@ -492,9 +496,8 @@ static void render_db(struct buf *out)
 	family(out, "db_query_duration_seconds", "histogram",
 	       "Time of one prepared statement's round trip to PostgreSQL, by statement.");
 	for (int i = 0; i < labels.nstatements; i++)
-		render_histogram(out, "db_query_duration_seconds", "statement", labels.statements[i],
-		                 db_bounds, DB_BUCKETS, shm->db_duration[i].buckets,
-		                 &shm->db_duration[i].sum_ns);
+		render_histogram(out, "db_query_duration_seconds", "statement", labels.statements[i], db_bounds,
+		                 DB_BUCKETS, shm->db_duration[i].buckets, &shm->db_duration[i].sum_ns);
 	family(out, "db_errors_total", "counter",
 	       "Database failures: failed connection attempts, connections lost, failed statements.");
 	for (int k = 0; k < METRICS_DB_ERROR_KINDS; k++)
@@ -534,9 +537,8 @@ void metrics_render(struct buf *out)
 	       "Time from the request's arrival in a worker to its answer, by route pattern.");
 	for (int r = 0; r < ROUTE_SLOTS; r++)
 		if (r < labels.nroutes || r == ROUTES_MAX)
-			render_histogram(out, "http_request_duration_seconds", "route", route_label(r),
-			                 http_bounds, HTTP_BUCKETS, shm->http_duration[r].buckets,
-			                 &shm->http_duration[r].sum_ns);
+			render_histogram(out, "http_request_duration_seconds", "route", route_label(r), http_bounds,
+			                 HTTP_BUCKETS, shm->http_duration[r].buckets, &shm->http_duration[r].sum_ns);
 	render_process(out);
 	render_db(out);
 	render_business(out);

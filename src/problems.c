@@ -28,8 +28,8 @@ void problems_add(struct problems *p, const char *where, const char *field, cons
 	va_end(ap);
 }
 
-void problems_add_nested(struct problems *p, const char *where, const char *field,
-                         const char *subfield, const char *type, const char *fmt, ...)
+void problems_add_nested(struct problems *p, const char *where, const char *field, const char *subfield,
+                         const char *type, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -21,8 +21,7 @@ size_t query_decode(const char *s, size_t n, char *out, int plus_is_space)
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0) {
 			/* An encoded NUL would cut the C string: keep it visible as 0x01. */
 			out[o++] = (hi << 4 | lo) ? (char)(hi << 4 | lo) : '\x01';
 			i += 2;

@@ -73,8 +73,8 @@ int auth_token_or_reply(struct ctx *c)
 		http_unauthorized(c->res, "Not authenticated");
 		return -1;
 	}
-	if (auth_token_check(token, cfg.jwt_keys, cfg.jwt_key_count, (long long)time(NULL),
-	                     &c->claims) != TOKEN_OK) {
+	if (auth_token_check(token, cfg.jwt_keys, cfg.jwt_key_count, (long long)time(NULL), &c->claims) !=
+	    TOKEN_OK) {
 		http_unauthorized(c->res, "Could not validate credentials");
 		return -1;
 	}
@@ -82,8 +82,9 @@ int auth_token_or_reply(struct ctx *c)
 	snprintf(uid, sizeof uid, "%lld", c->claims.user_id);
 	snprintf(iat, sizeof iat, "%lld", c->claims.iat);
 	snprintf(sid, sizeof sid, "%lld", c->claims.sid);
-	const char *elems[6] = {uid, c->claims.jti[0] ? c->claims.jti : NULL, iat,
-	                        c->claims.sid > 0 ? sid : NULL, NULL, NULL};
+	const char *elems[6] = {uid,  c->claims.jti[0] ? c->claims.jti : NULL,
+	                        iat,  c->claims.sid > 0 ? sid : NULL,
+	                        NULL, NULL};
 	caller_param(c, elems);
 	c->authenticated = 1;
 	c->user_id = c->claims.user_id;
@@ -217,8 +218,7 @@ PGresult *db_or_reply_n(struct ctx *c, enum stmt_id id, const char *const *param
 		          statements[id].name);
 		http_error(c->res, 502, "Database connection lost; the outcome of the request is unknown");
 		return NULL;
-	case DB_ERROR:
-		break;
+	case DB_ERROR: break;
 	}
 	http_error(c->res, 500, "Internal server error");
 	return NULL;
@@ -274,23 +274,13 @@ static inline void put_col(struct jsonw *w, const char *key, PGresult *r, int ro
 	char t[TIME_TEXT_MAX];
 	/* Each type asks libpq only what it needs: this runs for every field of every row. */
 	switch (type) {
-	case COL_HIDDEN:
-		return;
-	case COL_BOOL:
-		jsonw_bool(w, key, PQgetvalue(r, row, col)[0] == 't');
-		return;
-	case COL_IS_DONE:
-		jsonw_bool(w, key, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0);
-		return;
-	case COL_IS_SET:
-		jsonw_bool(w, key, !PQgetisnull(r, row, col));
-		return;
+	case COL_HIDDEN: return;
+	case COL_BOOL: jsonw_bool(w, key, PQgetvalue(r, row, col)[0] == 't'); return;
+	case COL_IS_DONE: jsonw_bool(w, key, strcmp(PQgetvalue(r, row, col), STATUS_COMPLETED) == 0); return;
+	case COL_IS_SET: jsonw_bool(w, key, !PQgetisnull(r, row, col)); return;
 	case COL_INT:
-	case COL_JSON:
-		jsonw_raw(w, key, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-		return;
-	default:
-		break;
+	case COL_JSON: jsonw_raw(w, key, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col)); return;
+	default: break;
 	}
 	if (PQgetisnull(r, row, col)) {
 		jsonw_null(w, key);
@@ -308,15 +298,9 @@ static inline void put_col(struct jsonw *w, const char *key, PGresult *r, int ro
 			break;
 		}
 		/* fall through */
-	case COL_TEXT:
-		jsonw_str(w, key, v, n);
-		break;
-	case COL_TIME:
-		jsonw_cstr(w, key, time_from_pg(v, t) == 0 ? t : NULL);
-		break;
-	default: /* COL_INT_NULL, COL_JSON_NULL */
-		jsonw_raw(w, key, v, n);
-		break;
+	case COL_TEXT: jsonw_str(w, key, v, n); break;
+	case COL_TIME: jsonw_cstr(w, key, time_from_pg(v, t) == 0 ? t : NULL); break;
+	default: /* COL_INT_NULL, COL_JSON_NULL */ jsonw_raw(w, key, v, n); break;
 	}
 }
 
@@ -332,9 +316,9 @@ struct row_field {
 	unsigned char col;  /* the column's position in the layout */
 };
 #define ROW_FIELD_(a, name, sql, key, type) {JSONW_KEY(key), type, name},
-#define ROW_VFIELD_(a, name, key, type) {JSONW_KEY(key), type, name},
-#define ROW_FIELDS(ROW) ROW(ROW_FIELD_, ROW_FIELD_, ROW_VFIELD_, )
-#define ROW_FIELDS_COUNT(f) (sizeof(f) / sizeof((f)[0]))
+#define ROW_VFIELD_(a, name, key, type)     {JSONW_KEY(key), type, name},
+#define ROW_FIELDS(ROW)                     ROW(ROW_FIELD_, ROW_FIELD_, ROW_VFIELD_, )
+#define ROW_FIELDS_COUNT(f)                 (sizeof(f) / sizeof((f)[0]))
 
 static const struct row_field user_fields[] = {ROW_FIELDS(USER_ROW)};
 static const struct row_field task_fields[] = {ROW_FIELDS(TASK_ROW)};

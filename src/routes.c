@@ -1,10 +1,10 @@
 /* The route table: the one place that lists every path, its methods and handlers. */
 #include "handlers.h"
 
-#define GET(h) [HTTP_GET] = (h)
-#define POST(h) [HTTP_POST] = (h)
-#define PUT(h) [HTTP_PUT] = (h)
-#define PATCH(h) [HTTP_PATCH] = (h)
+#define GET(h)    [HTTP_GET] = (h)
+#define POST(h)   [HTTP_POST] = (h)
+#define PUT(h)    [HTTP_PUT] = (h)
+#define PATCH(h)  [HTTP_PATCH] = (h)
 #define DELETE(h) [HTTP_DELETE] = (h)
 
 const struct route routes[] = {

@@ -45,8 +45,8 @@ static unsigned choice_list(const char *v, const char *const *choices, const cha
 		if (found < 0) {
 			char expected[120];
 			words_join(choices, expected, sizeof expected);
-			problems_add(p, "query", name, "enum", "Input should be %s (or a comma-separated list of them)",
-			             expected);
+			problems_add(p, "query", name, "enum",
+			             "Input should be %s (or a comma-separated list of them)", expected);
 			return 0;
 		}
 		mask |= 1u << found;
@@ -56,9 +56,9 @@ static unsigned choice_list(const char *v, const char *const *choices, const cha
 	}
 }
 
-const char *const task_query_carried[] = {"limit", "sort", "status", "priority", "due_before",
-                                          "due_after", "overdue", "created_after", "created_before",
-                                          "q", "owner_id", NULL};
+const char *const task_query_carried[] = {"limit",          "sort",      "status",   "priority",
+                                          "due_before",     "due_after", "overdue",  "created_after",
+                                          "created_before", "q",         "owner_id", NULL};
 
 static void time_param(struct arena *a, const char *query, const char *name, char out[TIME_TEXT_MAX],
                        struct problems *p)
@@ -137,9 +137,8 @@ static int cursor_verify(const char *token, const char *bind, const struct jwt_k
 	return -1;
 }
 
-void task_query_parse(struct arena *a, const char *query, const char *holder,
-                      const struct jwt_key *keys, int nkeys, struct task_query *tq,
-                      struct problems *p)
+void task_query_parse(struct arena *a, const char *query, const char *holder, const struct jwt_key *keys,
+                      int nkeys, struct task_query *tq, struct problems *p)
 {
 	memset(tq, 0, sizeof *tq);
 	int before = p->count;

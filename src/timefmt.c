@@ -119,8 +119,8 @@ int time_parse(const char *s, size_t n, char out[TIME_TEXT_MAX])
 	civil_from_days(days, &y, &mo, &d);
 	if (y < 1 || y > 9999)
 		return -1;
-	snprintf(out, TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", y, mo, d,
-	         (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), usec);
+	snprintf(out, TIME_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", y, mo, d, (int)(rem / 3600),
+	         (int)(rem / 60 % 60), (int)(rem % 60), usec);
 	return 0;
 }
 

@@ -49,20 +49,22 @@ static void prepare_answer(int fcgi_id, const char *request_id, int read_only)
 	struct jsonw w;
 	jsonw_start(&w, &json);
 	jsonw_obj_open(&w, NULL);
-	jsonw_cstr(&w, "detail", read_only ? "Service temporarily unavailable"
-	                                   : "Request timed out; its outcome is unknown");
+	jsonw_cstr(&w, "detail",
+	           read_only ? "Service temporarily unavailable"
+	                     : "Request timed out; its outcome is unknown");
 	jsonw_obj_close(&w);
 	const char *body = json.data;
-	buf_printf(&http, "Status: %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-	                  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\nX-Request-ID: %s\r\n%s\r\n%s",
+	buf_printf(&http,
+	           "Status: %d %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+	           "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\nX-Request-ID: %s\r\n%s\r\n%s",
 	           status, read_only ? "Service Unavailable" : "Gateway Timeout", strlen(body), request_id,
 	           read_only ? "Retry-After: 1\r\n" : "", body);
 	buf_reset(&answer);
 	if (fcgi_id > 0) {
 		record(&answer, 6, fcgi_id, http.len); /* FCGI_STDOUT */
 		buf_append(&answer, http.data, http.len);
-		record(&answer, 6, fcgi_id, 0);        /* end of stdout */
-		record(&answer, 3, fcgi_id, 8);        /* FCGI_END_REQUEST: app status 0, complete */
+		record(&answer, 6, fcgi_id, 0); /* end of stdout */
+		record(&answer, 3, fcgi_id, 8); /* FCGI_END_REQUEST: app status 0, complete */
 		buf_append(&answer, "\0\0\0\0\0\0\0\0", 8);
 	} else {
 		buf_append(&answer, http.data, http.len);
@@ -97,7 +99,8 @@ static size_t time_head(char out[40])
 	long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
 	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9,
+			  y = yoe + era * 400 + (m <= 2);
 	long long f[6] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60};
 	const char *head = "{\"time\":\"";
 	size_t n = strlen(head);

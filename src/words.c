@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define STATUS_WORD(name) STATUS_##name,
-#define PRIORITY_WORD(name) PRIORITY_##name,
-#define ROLE_WORD(name) ROLE_##name,
+#define STATUS_WORD(name)     STATUS_##name,
+#define PRIORITY_WORD(name)   PRIORITY_##name,
+#define ROLE_WORD(name)       ROLE_##name,
 #define SORT_WORD(name, kind) SORT_KEY_##name,
 #define SORT_KIND(name, kind) kind,
 #define SORT_BOTH(name, kind) SORT_KEY_##name, "-" SORT_KEY_##name,

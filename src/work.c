@@ -25,9 +25,9 @@
 #include "server.h"
 #include "webhook.h"
 
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-#define RESCUE_EVERY_MS 1000
+#define BACKOFF_MIN_MS     100
+#define BACKOFF_MAX_MS     5000
+#define RESCUE_EVERY_MS    1000
 #define PROBE_SLEEP_MAX_MS 600000
 
 /* JOB_GIVEN_BACK: stopped part way on SIGTERM; the job goes back to the queue unharmed. */
@@ -47,7 +47,7 @@ struct daemon {
 	struct jobs_config jc;
 	long long backoff_ms;
 	long long last_rescue_ms;
-	long long due_bucket;   /* the last period this daemon queued a due scan for */
+	long long due_bucket; /* the last period this daemon queued a due scan for */
 	long long prune_bucket;
 };
 
@@ -211,8 +211,8 @@ static enum job_outcome kind_prune(struct daemon *d, const struct job *j, char *
    Run again, it starts over (the earlier chunks are deleted). SIGTERM between chunks gives
    the job back (JOB_GIVEN_BACK). */
 #define REPORT_CHUNK_ROWS 1000
-static enum job_outcome report_fail(struct daemon *d, const struct job *j, const char *rid,
-                                    char *err, size_t n)
+static enum job_outcome report_fail(struct daemon *d, const struct job *j, const char *rid, char *err,
+                                    size_t n)
 {
 	if (j->attempt >= j->max_attempts) {
 		const char *params[] = {rid, err};
@@ -286,11 +286,14 @@ static enum job_outcome kind_email(struct daemon *d, const struct job *j, char *
 	char msgid[96], subject[320];
 	snprintf(msgid, sizeof msgid, "notification-%s@taskapi", nid);
 	snprintf(subject, sizeof subject, "[taskapi] %s", PQgetvalue(r, 0, 4));
-	struct mail m = {.from = d->jc.smtp_from, .to = PQgetvalue(r, 0, 0), .subject = subject,
-	                 .date = PQgetvalue(r, 0, 5), .message_id = msgid};
+	struct mail m = {.from = d->jc.smtp_from,
+	                 .to = PQgetvalue(r, 0, 0),
+	                 .subject = subject,
+	                 .date = PQgetvalue(r, 0, 5),
+	                 .message_id = msgid};
 	struct buf body = {0};
-	buf_cat(&body, "Hello ", PQgetvalue(r, 0, 1), ",\n\n", PQgetvalue(r, 0, 4), "\n\n(", PQgetvalue(r, 0, 2),
-	        ", notification ", nid, ")\n", NULL);
+	buf_cat(&body, "Hello ", PQgetvalue(r, 0, 1), ",\n\n", PQgetvalue(r, 0, 4), "\n\n(",
+	        PQgetvalue(r, 0, 2), ", notification ", nid, ")\n", NULL);
 	m.body = body.data;
 	int sent = mail_send(d->jc.smtp_url, &m, d->jc.smtp_timeout_ms, err, n) == 0;
 	buf_free(&body);
@@ -328,8 +331,10 @@ static enum job_outcome kind_webhook(struct daemon *d, const struct job *j, char
 	}
 	char delivery_id[64];
 	snprintf(delivery_id, sizeof delivery_id, "%s:%s", wid, nid);
-	struct webhook_post post = {.url = PQgetvalue(load, 0, 0), .secret = PQgetvalue(load, 0, 1),
-	                            .body = PQgetvalue(load, 0, 2), .delivery_id = delivery_id,
+	struct webhook_post post = {.url = PQgetvalue(load, 0, 0),
+	                            .secret = PQgetvalue(load, 0, 1),
+	                            .body = PQgetvalue(load, 0, 2),
+	                            .delivery_id = delivery_id,
 	                            .attempt = j->attempt,
 	                            .connect_timeout_ms = d->jc.webhook_connect_timeout_ms,
 	                            .timeout_ms = d->jc.webhook_timeout_ms};
@@ -354,14 +359,8 @@ static const struct {
 	const char *kind;
 	enum job_outcome (*run)(struct daemon *d, const struct job *j, char *err, size_t n);
 } kinds[] = {
-	{"noop", kind_noop},
-	{"probe", kind_probe},
-	{"notify", kind_notify},
-	{"due_scan", kind_due_scan},
-	{"prune", kind_prune},
-	{"report", kind_report},
-	{"email", kind_email},
-	{"webhook", kind_webhook},
+	{"noop", kind_noop},   {"probe", kind_probe},   {"notify", kind_notify}, {"due_scan", kind_due_scan},
+	{"prune", kind_prune}, {"report", kind_report}, {"email", kind_email},   {"webhook", kind_webhook},
 };
 
 static enum job_outcome job_run(struct daemon *d, const struct job *j, char *err, size_t n)
@@ -491,8 +490,8 @@ static int record_failure(struct daemon *d, const struct job *j, const char *err
 	if (!r)
 		return -1;
 	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "dead") == 0)
-		log_error(NULL, "work: job %s (%s) is dead after %d attempts: %s", j->id, j->kind,
-		          j->attempt, err);
+		log_error(NULL, "work: job %s (%s) is dead after %d attempts: %s", j->id, j->kind, j->attempt,
+		          err);
 	else if (PQntuples(r) == 1)
 		log_warn("work: job %s (%s) attempt %d failed, next at %s: %s", j->id, j->kind, j->attempt,
 		         PQgetvalue(r, 0, 1), err);

@@ -74,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < NSPEC && p.count == before; i++) {
 			/* Whatever a handler would send to the database is clean text. */
 			if (v[i].str && !v[i].is_null &&
-			    (memchr(v[i].str, '\0', v[i].len) || !reference_utf8_valid((const uint8_t *)v[i].str, v[i].len)))
+			    (memchr(v[i].str, '\0', v[i].len) ||
+			     !reference_utf8_valid((const uint8_t *)v[i].str, v[i].len)))
 				abort();
 		}
 	}

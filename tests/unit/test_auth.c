@@ -46,7 +46,6 @@ static enum token_status auth_token_verify(const char *token, const unsigned cha
 	return auth_token_check(token, &k, 1, now, out);
 }
 
-
 static char *valid_token(long long user_id)
 {
 	char *t = auth_token_create(key, KEY_LEN, user_id, "alice", "user", NOW, TTL);
@@ -63,8 +62,7 @@ static enum token_status verify(const char *token)
 /* Unpadded base64url of n bytes into out (at least 4 * n / 3 + 4 bytes). */
 static void b64url(const char *in, size_t n, char *out)
 {
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	const unsigned char *s = (const unsigned char *)in;
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
@@ -84,8 +82,8 @@ static void b64url(const char *in, size_t n, char *out)
 }
 
 /* "<b64url(header)>.<b64url(payload)>." followed by signature. */
-static void hand_made_token(const char *header, const char *payload, const char *signature,
-			    char *out, size_t n)
+static void hand_made_token(const char *header, const char *payload, const char *signature, char *out,
+                            size_t n)
 {
 	char h[256], p[256];
 	b64url(header, strlen(header), h);
@@ -94,8 +92,8 @@ static void hand_made_token(const char *header, const char *payload, const char 
 }
 
 /* A libjwt token signed with alg over key, with the given integer grants (name NULL ends). */
-static char *libjwt_token(jwt_alg_t alg, const unsigned char *k, size_t klen, const char *name1,
-			  long v1, const char *name2, long v2)
+static char *libjwt_token(jwt_alg_t alg, const unsigned char *k, size_t klen, const char *name1, long v1,
+                          const char *name2, long v2)
 {
 	jwt_t *jwt = NULL;
 	assert_int_equal(jwt_new(&jwt), 0);
@@ -166,8 +164,7 @@ static void test_token_other_key_bad_invalid(void **state)
 	(void)state;
 	char *t = valid_token(42);
 	struct token_claims c;
-	assert_int_equal(auth_token_verify(t, other_key, OTHER_KEY_LEN, NOW + 1, &c),
-			 TOKEN_INVALID);
+	assert_int_equal(auth_token_verify(t, other_key, OTHER_KEY_LEN, NOW + 1, &c), TOKEN_INVALID);
 	/* A key that is a prefix of the right one. */
 	assert_int_equal(auth_token_verify(t, key, KEY_LEN - 1, NOW + 1, &c), TOKEN_INVALID);
 	free(t);
@@ -192,8 +189,7 @@ static void test_token_forged_payload_bad_invalid(void **state)
 	char *t = valid_token(42);
 	char *first = strchr(t, '.'), *last = strrchr(t, '.');
 	char payload[256], forged[1024];
-	snprintf(payload, sizeof payload, "{\"user_id\":1,\"exp\":%lld,\"iat\":%lld}", NOW + TTL,
-		 NOW);
+	snprintf(payload, sizeof payload, "{\"user_id\":1,\"exp\":%lld,\"iat\":%lld}", NOW + TTL, NOW);
 	char p64[512];
 	b64url(payload, strlen(payload), p64);
 	snprintf(forged, sizeof forged, "%.*s.%s%s", (int)(first - t), t, p64, last);
@@ -224,8 +220,7 @@ static void test_token_alg_none_rejected(void **state)
 {
 	(void)state;
 	char token[1024], payload[128];
-	snprintf(payload, sizeof payload, "{\"user_id\":42,\"exp\":%lld,\"iat\":%lld}", NOW + TTL,
-		 NOW);
+	snprintf(payload, sizeof payload, "{\"user_id\":42,\"exp\":%lld,\"iat\":%lld}", NOW + TTL, NOW);
 	hand_made_token("{\"alg\":\"none\",\"typ\":\"JWT\"}", payload, "", token, sizeof token);
 	assert_int_equal(verify(token), TOKEN_INVALID);
 	/* Other spellings of none. */
@@ -246,8 +241,7 @@ static void test_token_alg_none_libjwt_rejected(void **state)
 static void test_token_hs512_same_key_rejected(void **state)
 {
 	(void)state;
-	char *t =
-		libjwt_token(JWT_ALG_HS512, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
+	char *t = libjwt_token(JWT_ALG_HS512, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
 	assert_int_equal(verify(t), TOKEN_INVALID);
 	free(t);
 }
@@ -255,8 +249,7 @@ static void test_token_hs512_same_key_rejected(void **state)
 static void test_token_hs384_same_key_rejected(void **state)
 {
 	(void)state;
-	char *t =
-		libjwt_token(JWT_ALG_HS384, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
+	char *t = libjwt_token(JWT_ALG_HS384, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
 	assert_int_equal(verify(t), TOKEN_INVALID);
 	free(t);
 }
@@ -265,8 +258,7 @@ static void test_token_hs256_from_libjwt_accepted(void **state)
 {
 	(void)state;
 	/* The same construction with the right algorithm passes: the rejections above are real. */
-	char *t =
-		libjwt_token(JWT_ALG_HS256, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
+	char *t = libjwt_token(JWT_ALG_HS256, key, KEY_LEN, "user_id", 42, "exp", (long)(NOW + TTL));
 	struct token_claims c;
 	assert_int_equal(auth_token_verify(t, key, KEY_LEN, NOW, &c), TOKEN_OK);
 	assert_int_equal(c.user_id, 42);
@@ -353,14 +345,14 @@ static void test_token_garbage_bad_invalid(void **state)
 {
 	(void)state;
 	const char *garbage[] = {"",
-				 "abc",
-				 "a.b",
-				 "a.b.c",
-				 "...",
-				 "..",
-				 "eyJhbGciOiJIUzI1NiJ9..",
-				 "not a token at all",
-				 "\xff\xfe.\x01.\x02"};
+	                         "abc",
+	                         "a.b",
+	                         "a.b.c",
+	                         "...",
+	                         "..",
+	                         "eyJhbGciOiJIUzI1NiJ9..",
+	                         "not a token at all",
+	                         "\xff\xfe.\x01.\x02"};
 	for (size_t i = 0; i < sizeof garbage / sizeof *garbage; i++)
 		assert_int_equal(verify(garbage[i]), TOKEN_INVALID);
 }
@@ -474,10 +466,9 @@ static void test_password_verify_malformed_hash_bad(void **state)
 	assert_int_equal(password_verify("Secret123", "$2b$04$short"), 0);
 	assert_int_equal(password_verify("Secret123", "$2b$"), 0);
 	assert_int_equal(password_verify("Secret123", "*0"), 0);
-	assert_int_equal(
-		password_verify("Secret123",
-				"$2b$99$eBhXpnJYmC39/VOJ/uIGc.1pFDt4f0tvliZq1FKWkcHkrjzxIm.C2"),
-		0);
+	assert_int_equal(password_verify("Secret123",
+	                                 "$2b$99$eBhXpnJYmC39/VOJ/uIGc.1pFDt4f0tvliZq1FKWkcHkrjzxIm.C2"),
+	                 0);
 	/* The right hash cut by one character. */
 	char cut[sizeof bcryptjs_hash];
 	memcpy(cut, bcryptjs_hash, sizeof cut);
@@ -513,10 +504,10 @@ static int has_msg(const struct problems *p, const char *msg)
 }
 
 #define TOO_SHORT "Value error, Password must be at least 8 characters long"
-#define TOO_LONG "Value error, Password must be at most 100 characters long"
-#define NO_DIGIT "Value error, Password must contain at least one digit"
-#define NO_UPPER "Value error, Password must contain at least one uppercase letter"
-#define NO_LOWER "Value error, Password must contain at least one lowercase letter"
+#define TOO_LONG  "Value error, Password must be at most 100 characters long"
+#define NO_DIGIT  "Value error, Password must contain at least one digit"
+#define NO_UPPER  "Value error, Password must contain at least one uppercase letter"
+#define NO_LOWER  "Value error, Password must contain at least one lowercase letter"
 
 static void test_policy_short_bad_three_problems(void **state)
 {

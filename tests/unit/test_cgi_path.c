@@ -37,7 +37,8 @@ static void test_nginx_root(void **state)
 static void test_nginx_prefix_split_path_info(void **state)
 {
 	(void)state;
-	/* location /tasks-api/ { fastcgi_split_path_info ^(/tasks-api)(/.*)$; PATH_INFO $fastcgi_path_info } */
+	/* location /tasks-api/ { fastcgi_split_path_info ^(/tasks-api)(/.*)$; PATH_INFO $fastcgi_path_info }
+	 */
 	derive("", "/tasks-api/api/v1/tasks", "/tasks-api", "/api/v1/tasks", "/tasks-api/api/v1/tasks?x=1",
 	       "/api/v1/tasks", "/tasks-api");
 	derive("", "/tasks-api/", "/tasks-api", "/", "/tasks-api/", "/", "/tasks-api");
@@ -119,7 +120,8 @@ static void test_mount_only_at_a_segment(void **state)
 	(void)state;
 	/* a path that is not under the mount is routed as is (an NGINX that strips the prefix) */
 	derive("/tasks-api", "/api/v1/tasks", "/api/v1/tasks", NULL, "/api/v1/tasks", "/api/v1/tasks", "");
-	derive("/tasks-api", "/tasks-apix/health", "/tasks-apix/health", NULL, NULL, "/tasks-apix/health", "");
+	derive("/tasks-api", "/tasks-apix/health", "/tasks-apix/health", NULL, NULL, "/tasks-apix/health",
+	       "");
 }
 
 static void test_unsafe_prefix_dropped(void **state)

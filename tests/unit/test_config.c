@@ -124,8 +124,7 @@ static void test_production_with_development_secret_bad_refused(void **state)
 	setenv("APP_ENV", "development", 1);
 	assert_int_equal(load(), 0);
 	char dev_secret[128];
-	snprintf(dev_secret, sizeof dev_secret, "%.*s", (int)c.jwt_secret_len,
-		 (char *)c.jwt_secret);
+	snprintf(dev_secret, sizeof dev_secret, "%.*s", (int)c.jwt_secret_len, (char *)c.jwt_secret);
 	setenv("APP_ENV", "production", 1);
 	setenv("JWT_SECRET", dev_secret, 1);
 	assert_int_equal(load(), -1);
@@ -327,8 +326,7 @@ static void test_origin_not_listed_bad_refused(void **state)
 	assert_int_equal(config_origin_allowed(&c, "http://localhost:300"), 0);
 	assert_int_equal(config_origin_allowed(&c, "http://localhost:30000"), 0);
 	assert_int_equal(config_origin_allowed(&c, "https://localhost:3000"), 0);
-	assert_int_equal(config_origin_allowed(&c, "http://localhost:3000,http://localhost:5173"),
-			 0);
+	assert_int_equal(config_origin_allowed(&c, "http://localhost:3000,http://localhost:5173"), 0);
 	assert_int_equal(config_origin_allowed(&c, ""), 0);
 	assert_int_equal(config_origin_allowed(&c, NULL), 0);
 }

@@ -117,8 +117,10 @@ static void test_bad_other_binding_refused(void **state)
 {
 	struct cursor c = sample(), out;
 	char *token = cursor_encode(*state, &c, bind, SECRET);
-	assert_int_equal(cursor_decode(token, "u=8;o=0;s=0;p=0;db=;da=;ca=;cb=;od=-1;q=0:", SECRET, &out), -1);
-	assert_int_equal(cursor_decode(token, "u=7;o=0;s=1;p=0;db=;da=;ca=;cb=;od=-1;q=0:", SECRET, &out), -1);
+	assert_int_equal(cursor_decode(token, "u=8;o=0;s=0;p=0;db=;da=;ca=;cb=;od=-1;q=0:", SECRET, &out),
+	                 -1);
+	assert_int_equal(cursor_decode(token, "u=7;o=0;s=1;p=0;db=;da=;ca=;cb=;od=-1;q=0:", SECRET, &out),
+	                 -1);
 	assert_int_equal(cursor_decode(token, "", SECRET, &out), -1);
 }
 
@@ -134,8 +136,17 @@ static void test_bad_garbage_refused(void **state)
 {
 	(void)state;
 	struct cursor out;
-	const char *bad[] = {"", ".", "abc", "abc.", ".abc", "a.b.c", "%%%.$$$", "MQ.MQ", "====.====",
-	                     "MQppZAoyCjkK.", "\xc3\xa9.\xc3\xa9"};
+	const char *bad[] = {"",
+	                     ".",
+	                     "abc",
+	                     "abc.",
+	                     ".abc",
+	                     "a.b.c",
+	                     "%%%.$$$",
+	                     "MQ.MQ",
+	                     "====.====",
+	                     "MQppZAoyCjkK.",
+	                     "\xc3\xa9.\xc3\xa9"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		assert_int_equal(cursor_decode(bad[i], bind, SECRET, &out), -1);
 	char big[CURSOR_TOKEN_MAX + 10];

@@ -63,12 +63,8 @@ static const char *const status_choices[] = {"todo", "in_progress", "completed",
 enum { F_TITLE, F_DESCRIPTION, F_STATUS, F_DUE_DATE, F_IS_COMPLETED, F_COUNT };
 
 static const struct field_spec task_spec[F_COUNT] = {
-	[F_TITLE] =
-		{.name = "title", .type = FIELD_STRING, .required = 1, .min_len = 1, .max_len = 5},
-	[F_DESCRIPTION] = {.name = "description",
-			   .type = FIELD_STRING,
-			   .nullable = 1,
-			   .max_len = 3},
+	[F_TITLE] = {.name = "title", .type = FIELD_STRING, .required = 1, .min_len = 1, .max_len = 5},
+	[F_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 3},
 	[F_STATUS] = {.name = "status", .type = FIELD_ENUM, .choices = status_choices},
 	[F_DUE_DATE] = {.name = "due_date", .type = FIELD_TIME, .nullable = 1},
 	[F_IS_COMPLETED] = {.name = "is_completed", .type = FIELD_BOOL},
@@ -171,15 +167,15 @@ static void test_parse_invalid_utf8_bad_json_invalid(void **state)
 	(void)state;
 	assert_json_invalid("{\"title\":\"\xff\"}");
 	assert_json_invalid("{\"title\":\"ab\xc3\"}"); /* truncated sequence */
-	assert_json_invalid("{\"title\":\"\x80\"}"); /* lone continuation byte */
+	assert_json_invalid("{\"title\":\"\x80\"}");   /* lone continuation byte */
 }
 
 static void test_parse_overlong_or_surrogate_utf8_bad_json_invalid(void **state)
 {
 	(void)state;
 	/* Not UTF-8 (RFC 3629); PostgreSQL would refuse them later with a 500. */
-	assert_json_invalid("{\"title\":\"\xc0\xaf\"}"); /* overlong '/' */
-	assert_json_invalid("{\"title\":\"\xed\xa0\x80\"}"); /* UTF-16 surrogate D800 */
+	assert_json_invalid("{\"title\":\"\xc0\xaf\"}");         /* overlong '/' */
+	assert_json_invalid("{\"title\":\"\xed\xa0\x80\"}");     /* UTF-16 surrogate D800 */
 	assert_json_invalid("{\"title\":\"\xf4\x90\x80\x80\"}"); /* above U+10FFFF */
 }
 
@@ -187,8 +183,7 @@ static void test_parse_valid_utf8_accepted(void **state)
 {
 	(void)state;
 	struct problems p;
-	struct json_object *obj =
-		parse("{\"title\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}", &p);
+	struct json_object *obj = parse("{\"title\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}", &p);
 	assert_non_null(obj);
 	assert_int_equal(p.count, 0);
 	json_object_put(obj);
@@ -198,13 +193,13 @@ static void test_parse_unpaired_surrogate_escape_bad_string_unicode(void **state
 {
 	(void)state;
 	const char *bad[] = {
-		"{\"title\":\"\\ud800\"}",         /* lone high */
-		"{\"title\":\"x\\uDBFFy\"}",       /* lone high, then a plain character */
-		"{\"title\":\"\\udc00\"}",         /* lone low */
-		"{\"title\":\"\\udc00\\ud800\"}",  /* reversed */
-		"{\"title\":\"\\ud800\\u0041\"}",  /* high, then not a low */
-		"{\"title\":\"\\ud800\\ud800\"}",  /* two highs */
-		"{\"a\":{\"b\":[\"\\ud83d\"]}}",   /* nested */
+		"{\"title\":\"\\ud800\"}",        /* lone high */
+		"{\"title\":\"x\\uDBFFy\"}",      /* lone high, then a plain character */
+		"{\"title\":\"\\udc00\"}",        /* lone low */
+		"{\"title\":\"\\udc00\\ud800\"}", /* reversed */
+		"{\"title\":\"\\ud800\\u0041\"}", /* high, then not a low */
+		"{\"title\":\"\\ud800\\ud800\"}", /* two highs */
+		"{\"a\":{\"b\":[\"\\ud83d\"]}}",  /* nested */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_body_refused(bad[i], strlen(bad[i]), "string_unicode");
@@ -300,7 +295,7 @@ static void test_parse_raw_control_char_in_string_bad_json_invalid(void **state)
 	(void)state;
 	/* RFC 8259 §7: control characters must be escaped inside strings. */
 	assert_json_invalid("{\"title\":\"a\x01"
-			    "b\"}");
+	                    "b\"}");
 	assert_json_invalid("{\"title\":\"a\nb\"}");
 }
 
@@ -319,11 +314,10 @@ static void test_extract_valid_fields(void **state)
 	(void)state;
 	struct field_value v[F_COUNT];
 	struct problems p;
-	assert_int_equal(
-		extract("{\"title\":\"Buy\",\"description\":\"abc\",\"status\":\"in_progress\","
-			"\"due_date\":\"2024-12-31T23:59:59Z\",\"is_completed\":true}",
-			v, &p),
-		0);
+	assert_int_equal(extract("{\"title\":\"Buy\",\"description\":\"abc\",\"status\":\"in_progress\","
+	                         "\"due_date\":\"2024-12-31T23:59:59Z\",\"is_completed\":true}",
+	                         v, &p),
+	                 0);
 	assert_int_equal(p.count, 0);
 	assert_true(v[F_TITLE].present);
 	assert_false(v[F_TITLE].is_null);
@@ -408,19 +402,16 @@ static void test_extract_length_counts_utf8_chars(void **state)
 	struct field_value v[F_COUNT];
 	struct problems p;
 	/* "ééé" is 3 characters in 6 bytes: within max_len 3 of description. */
-	assert_int_equal(
-		extract("{\"title\":\"x\",\"description\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", v, &p),
-		0);
+	assert_int_equal(extract("{\"title\":\"x\",\"description\":\"\xc3\xa9\xc3\xa9\xc3\xa9\"}", v, &p),
+	                 0);
 	assert_int_equal(v[F_DESCRIPTION].len, 6);
 	/* "éééé" is 4 characters: too long. */
-	assert_int_equal(
-		extract("{\"title\":\"x\",\"description\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", v,
-			&p),
-		1);
+	assert_int_equal(extract("{\"title\":\"x\",\"description\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", v,
+	                         &p),
+	                 1);
 	assert_string_equal(p.list[0].type, "string_too_long");
 	/* An escaped é counts once too. */
-	assert_int_equal(
-		extract("{\"title\":\"x\",\"description\":\"\\u00e9\\u00e9\\u00e9\"}", v, &p), 0);
+	assert_int_equal(extract("{\"title\":\"x\",\"description\":\"\\u00e9\\u00e9\\u00e9\"}", v, &p), 0);
 }
 
 static void test_extract_length_min_counts_chars(void **state)
@@ -458,11 +449,11 @@ static void test_utf8_valid_accepts_well_formed(void **state)
 		"caf\xc3\xa9",
 		"\xe2\x82\xac",
 		"\xf0\x9f\x98\x80",
-		"\xed\x9f\xbf", /* U+D7FF, just below the surrogates */
-		"\xee\x80\x80", /* U+E000, just above them */
-		"\xef\xbf\xbf", /* U+FFFF */
+		"\xed\x9f\xbf",     /* U+D7FF, just below the surrogates */
+		"\xee\x80\x80",     /* U+E000, just above them */
+		"\xef\xbf\xbf",     /* U+FFFF */
 		"\xf4\x8f\xbf\xbf", /* U+10FFFF */
-		"\xc2\x80", /* U+0080, smallest two-byte form */
+		"\xc2\x80",         /* U+0080, smallest two-byte form */
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		if (!utf8_valid(ok[i], strlen(ok[i])))
@@ -481,10 +472,10 @@ static void test_utf8_valid_bad_ill_formed(void **state)
 		"\xc3\x28", /* second byte not a continuation */
 		"\xc0\xaf", /* overlong two-byte */
 		"\xc1\xbf",
-		"\xe0\x80\xaf", /* overlong three-byte */
+		"\xe0\x80\xaf",     /* overlong three-byte */
 		"\xf0\x80\x80\xaf", /* overlong four-byte */
-		"\xed\xa0\x80", /* surrogate U+D800 */
-		"\xed\xbf\xbf", /* surrogate U+DFFF */
+		"\xed\xa0\x80",     /* surrogate U+D800 */
+		"\xed\xbf\xbf",     /* surrogate U+DFFF */
 		"\xf4\x90\x80\x80", /* U+110000 */
 		"\xf5\x80\x80\x80",
 		"ok\xf8\x88\x80\x80\x80",
@@ -558,8 +549,7 @@ static void test_extract_nullable_null_accepted(void **state)
 	(void)state;
 	struct field_value v[F_COUNT];
 	struct problems p;
-	assert_int_equal(extract("{\"title\":\"x\",\"description\":null,\"due_date\":null}", v, &p),
-			 0);
+	assert_int_equal(extract("{\"title\":\"x\",\"description\":null,\"due_date\":null}", v, &p), 0);
 	assert_true(v[F_DESCRIPTION].present);
 	assert_true(v[F_DESCRIPTION].is_null);
 	assert_null(v[F_DESCRIPTION].str);
@@ -589,8 +579,7 @@ static void test_extract_time_with_offset(void **state)
 	(void)state;
 	struct field_value v[F_COUNT];
 	struct problems p;
-	assert_int_equal(
-		extract("{\"title\":\"x\",\"due_date\":\"2025-01-01T01:00:00+02:00\"}", v, &p), 0);
+	assert_int_equal(extract("{\"title\":\"x\",\"due_date\":\"2025-01-01T01:00:00+02:00\"}", v, &p), 0);
 	assert_string_equal(v[F_DUE_DATE].time, "2024-12-31T23:00:00.000000Z");
 }
 
@@ -660,13 +649,12 @@ static void test_extract_collects_all_problems_in_spec_order(void **state)
 	struct problems p;
 	/* Keys in the body in another order than the spec. */
 	assert_int_equal(extract("{\"is_completed\":\"yes\",\"due_date\":\"x\",\"status\":\"nope\","
-				 "\"description\":\"long text\"}",
-				 v, &p),
-			 5);
+	                         "\"description\":\"long text\"}",
+	                         v, &p),
+	                 5);
 	assert_int_equal(p.count, 5);
 	const char *fields[] = {"title", "description", "status", "due_date", "is_completed"};
-	const char *types[] = {"missing", "string_too_long", "enum", "datetime_parsing",
-			       "bool_type"};
+	const char *types[] = {"missing", "string_too_long", "enum", "datetime_parsing", "bool_type"};
 	for (int i = 0; i < 5; i++) {
 		assert_string_equal(p.list[i].field, fields[i]);
 		assert_string_equal(p.list[i].type, types[i]);
@@ -693,10 +681,9 @@ static void test_extract_unknown_fields_ignored(void **state)
 	(void)state;
 	struct field_value v[F_COUNT];
 	struct problems p;
-	assert_int_equal(
-		extract("{\"title\":\"x\",\"owner_id\":5,\"id\":[1],\"extra\":{\"a\":null}}", v,
-			&p),
-		0);
+	assert_int_equal(extract("{\"title\":\"x\",\"owner_id\":5,\"id\":[1],\"extra\":{\"a\":null}}", v,
+	                         &p),
+	                 0);
 	assert_int_equal(p.count, 0);
 	assert_string_equal(v[F_TITLE].str, "x");
 }
@@ -714,21 +701,17 @@ static void test_extract_check_runs_only_on_valid_value(void **state)
 {
 	(void)state;
 	static const struct field_spec spec[] = {
-		{.name = "code",
-		 .type = FIELD_STRING,
-		 .nullable = 1,
-		 .max_len = 4,
-		 .check = counting_check},
+		{.name = "code", .type = FIELD_STRING, .nullable = 1, .max_len = 4, .check = counting_check},
 	};
 	struct field_value v;
 	struct problems p;
 	struct json_object *obj;
 	const char *bodies[] = {"{}",
-				"{\"code\":null}",
-				"{\"code\":1}",
-				"{\"code\":\"abcde\"}",
-				"{\"code\":\"abc\"}",
-				"{\"code\":\"ab\"}"};
+	                        "{\"code\":null}",
+	                        "{\"code\":1}",
+	                        "{\"code\":\"abcde\"}",
+	                        "{\"code\":\"abc\"}",
+	                        "{\"code\":\"ab\"}"};
 	const int calls[] = {0, 0, 0, 0, 1, 2};
 	const int problems[] = {0, 0, 1, 1, 0, 1};
 	check_calls = 0;
@@ -766,18 +749,17 @@ static void test_problems_write_json_two_problems(void **state)
 	struct problems p = {0};
 	struct buf b = {0};
 	problems_add(&p, "body", "password", "value_error",
-		     "Value error, Password must contain at least one digit");
-	problems_add(&p, "query", "limit", "less_than_equal",
-		     "Input should be less than or equal to %d", 100);
+	             "Value error, Password must contain at least one digit");
+	problems_add(&p, "query", "limit", "less_than_equal", "Input should be less than or equal to %d",
+	             100);
 	problems_write_json(&p, &b);
 	assert_string_equal(
-		b.data,
-		"{\"detail\":[{\"loc\":[\"body\",\"password\"],\"msg\":\"Value error, Password "
-		"must contain at "
-		"least one "
-		"digit\",\"type\":\"value_error\"},{\"loc\":[\"query\",\"limit\"],\"msg\":\"Input "
-		"should be less than or equal to 100\",\"type\":\"less_than_equal\"}],\"message\":"
-		"\"Validation error occurred\"}");
+		b.data, "{\"detail\":[{\"loc\":[\"body\",\"password\"],\"msg\":\"Value error, Password "
+				"must contain at "
+				"least one "
+				"digit\",\"type\":\"value_error\"},{\"loc\":[\"query\",\"limit\"],\"msg\":\"Input "
+				"should be less than or equal to 100\",\"type\":\"less_than_equal\"}],\"message\":"
+				"\"Validation error occurred\"}");
 	buf_free(&b);
 }
 
@@ -788,10 +770,9 @@ static void test_problems_write_json_whole_body_loc(void **state)
 	struct buf b = {0};
 	problems_add(&p, "body", NULL, "json_invalid", "JSON decode error: \"bad\"");
 	problems_write_json(&p, &b);
-	assert_string_equal(b.data,
-			    "{\"detail\":[{\"loc\":[\"body\"],\"msg\":\"JSON decode error: "
-			    "\\\"bad\\\"\",\"type\":\"json_invalid\"}],\"message\":\"Validation "
-			    "error occurred\"}");
+	assert_string_equal(b.data, "{\"detail\":[{\"loc\":[\"body\"],\"msg\":\"JSON decode error: "
+	                            "\\\"bad\\\"\",\"type\":\"json_invalid\"}],\"message\":\"Validation "
+	                            "error occurred\"}");
 	buf_free(&b);
 }
 

@@ -45,9 +45,10 @@ static void test_bad_int_values(void **state)
 	(void)state;
 	struct field_value v[2];
 	struct problems p;
-	const char *bad[] = {"{\"size\":0}", "{\"size\":101}", "{\"size\":-1}", "{\"size\":\"5\"}",
-	                     "{\"size\":5.0}", "{\"size\":true}", "{\"size\":[5]}",
-	                     "{\"size\":99999999999999999999999}"};
+	const char *bad[] = {"{\"size\":0}",   "{\"size\":101}",
+	                     "{\"size\":-1}",  "{\"size\":\"5\"}",
+	                     "{\"size\":5.0}", "{\"size\":true}",
+	                     "{\"size\":[5]}", "{\"size\":99999999999999999999999}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		assert_int_equal(extract(bad[i], v, &p), 1);
 		assert_string_equal(p.list[0].field, "size");
@@ -95,21 +96,21 @@ static void test_nested_loc_written(void **state)
 	(void)state;
 	struct problems p = {0};
 	struct buf b = {0};
-	problems_add_nested(&p, "body", "notifications", "sms", "extra_forbidden", "Extra inputs are not permitted");
+	problems_add_nested(&p, "body", "notifications", "sms", "extra_forbidden",
+	                    "Extra inputs are not permitted");
 	problems_write_json(&p, &b);
-	assert_string_equal(b.data, "{\"detail\":[{\"loc\":[\"body\",\"notifications\",\"sms\"],"
-	                            "\"msg\":\"Extra inputs are not permitted\",\"type\":\"extra_forbidden\"}],"
-	                            "\"message\":\"Validation error occurred\"}");
+	assert_string_equal(b.data,
+	                    "{\"detail\":[{\"loc\":[\"body\",\"notifications\",\"sms\"],"
+	                    "\"msg\":\"Extra inputs are not permitted\",\"type\":\"extra_forbidden\"}],"
+	                    "\"message\":\"Validation error occurred\"}");
 	buf_free(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_int_in_range),
-		cmocka_unit_test(test_bad_int_values),
-		cmocka_unit_test(test_object_field),
-		cmocka_unit_test(test_bad_unknown_keys_listed),
+		cmocka_unit_test(test_int_in_range),       cmocka_unit_test(test_bad_int_values),
+		cmocka_unit_test(test_object_field),       cmocka_unit_test(test_bad_unknown_keys_listed),
 		cmocka_unit_test(test_nested_loc_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,7 +157,11 @@ static void test_odd_headers_bad_invalid(void **state)
 		"eyJhbGciOiJIUzI1NiIsImtpZCI6N30.eyJ1c2VyX2lkIjo0Mn0.x", /* {"alg":"HS256","kid":7} */
 		"bm90IGpzb24.eyJ1c2VyX2lkIjo0Mn0.x",                     /* "not json" */
 		"W10.eyJ1c2VyX2lkIjo0Mn0.x",                             /* [] */
-		"", ".", "..", "abc", "!!!.???.###",
+		"",
+		".",
+		"..",
+		"abc",
+		"!!!.???.###",
 	};
 	for (size_t i = 0; i < sizeof tokens / sizeof *tokens; i++)
 		assert_int_equal(auth_token_check(tokens[i], &a, 1, NOW, &c), TOKEN_INVALID);
@@ -265,8 +269,9 @@ static void test_equal(void **state)
 static int clean_env(void **state)
 {
 	(void)state;
-	static const char *const vars[] = {"APP_ENV", "JWT_SECRET", "JWT_SECRET_FILE",
-	                                   "JWT_PREVIOUS_SECRETS", "JWT_PREVIOUS_SECRETS_FILE", NULL};
+	static const char *const vars[] = {
+		"APP_ENV", "JWT_SECRET", "JWT_SECRET_FILE", "JWT_PREVIOUS_SECRETS", "JWT_PREVIOUS_SECRETS_FILE",
+		NULL};
 	for (int i = 0; vars[i]; i++)
 		unsetenv(vars[i]);
 	return 0;

@@ -31,7 +31,9 @@ static void test_parse_good(void **state)
 	assert_true(a.is_unix);
 	assert_int_equal(listen_parse("./relative.sock", &a, err, sizeof err), 0);
 	assert_true(a.is_unix);
-	for (const char *all = ":9000\0*:9000\0" "0.0.0.0:9000\0[::]:9000\0"; *all; all += strlen(all) + 1) {
+	for (const char *all = ":9000\0*:9000\0"
+	                       "0.0.0.0:9000\0[::]:9000\0";
+	     *all; all += strlen(all) + 1) {
 		assert_int_equal(listen_parse(all, &a, err, sizeof err), 0);
 		assert_true(a.all_interfaces);
 	}
@@ -42,8 +44,9 @@ static void test_parse_bad(void **state)
 	(void)state;
 	struct listen_addr a;
 	char err[256];
-	const char *bad[] = {"", "127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:", "127.0.0.1:80x",
-	                     "::1:8000", "[::1]8000", "[::1", "8000", "localhost:-1", NULL};
+	const char *bad[] = {"",         "127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:", "127.0.0.1:80x",
+	                     "::1:8000", "[::1]8000",       "[::1",        "8000",       "localhost:-1",
+	                     NULL};
 	for (int i = 0; bad[i]; i++)
 		assert_int_equal(listen_parse(bad[i], &a, err, sizeof err), -1);
 	char longpath[200];
@@ -114,10 +117,8 @@ static void test_queue_not_listening(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_good),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_queue_unix),
-		cmocka_unit_test(test_queue_tcp),
+		cmocka_unit_test(test_parse_good),          cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_queue_unix),          cmocka_unit_test(test_queue_tcp),
 		cmocka_unit_test(test_queue_not_listening),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,8 +41,8 @@ static void test_format_round_trips(void **state)
 static void test_parse_bad_forms_refused(void **state)
 {
 	(void)state;
-	const char *bad[] = {"", "/", "0/", "/0", "0", "0/0/0", "g/0", "0/x1", " 0/1", "0/1 ",
-	                     "123456789/0", "0/123456789", "-1/0", "0x1/0", NULL};
+	const char *bad[] = {"",     "/",    "0/",          "/0",          "0",    "0/0/0", "g/0", "0/x1",
+	                     " 0/1", "0/1 ", "123456789/0", "0/123456789", "-1/0", "0x1/0", NULL};
 	for (int i = 0; bad[i]; i++) {
 		uint64_t v = 42;
 		assert_int_equal(lsn_parse(bad[i], &v), -1);

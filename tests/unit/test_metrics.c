@@ -91,8 +91,13 @@ static void test_request_counted_by_route_pattern(void **state)
 		metrics_request_end(HTTP_GET, r, 200, 0.003);
 	metrics_request_end(HTTP_DELETE, r, 404, 0.2);
 	char *t = render();
-	assert_true(sample(t, "http_requests_total{method=\"GET\",route=\"/api/v1/tasks/{id}\",status=\"200\"}") == 3);
-	assert_true(sample(t, "http_requests_total{method=\"DELETE\",route=\"/api/v1/tasks/{id}\",status=\"404\"}") == 1);
+	assert_true(
+		sample(t, "http_requests_total{method=\"GET\",route=\"/api/v1/tasks/{id}\",status=\"200\"}") ==
+		3);
+	assert_true(
+		sample(t,
+	           "http_requests_total{method=\"DELETE\",route=\"/api/v1/tasks/{id}\",status=\"404\"}") ==
+		1);
 	free(t);
 }
 
@@ -102,8 +107,10 @@ static void test_unmatched_and_unknown_status(void **state)
 	metrics_request_end(HTTP_GET, -1, 404, 0.001);
 	metrics_request_end(HTTP_OTHER, -1, 599, 0.001);
 	char *t = render();
-	assert_true(sample(t, "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}") == 1);
-	assert_true(sample(t, "http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"5xx\"}") == 1);
+	assert_true(sample(t, "http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}") ==
+	            1);
+	assert_true(sample(t, "http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"5xx\"}") ==
+	            1);
 	free(t);
 }
 
@@ -205,10 +212,14 @@ static void test_build_info_and_families(void **state)
 	(void)state;
 	char *t = render();
 	assert_non_null(strstr(t, "taskapi_build_info{version=\"" API_VERSION "\",build=\""));
-	const char *families[] = {"http_requests_total counter", "http_request_duration_seconds histogram",
-	                          "http_requests_in_flight gauge", "db_query_duration_seconds histogram",
-	                          "db_errors_total counter", "db_reconnects_total counter",
-	                          "workers_alive gauge", "worker_restarts_total counter",
+	const char *families[] = {"http_requests_total counter",
+	                          "http_request_duration_seconds histogram",
+	                          "http_requests_in_flight gauge",
+	                          "db_query_duration_seconds histogram",
+	                          "db_errors_total counter",
+	                          "db_reconnects_total counter",
+	                          "workers_alive gauge",
+	                          "worker_restarts_total counter",
 	                          "process_resident_memory_bytes gauge"};
 	for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
 		char line[128];
@@ -245,7 +256,9 @@ static void test_segment_shared_with_child_process(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	char *t = render();
-	assert_true(sample(t, "http_requests_total{method=\"POST\",route=\"/api/v1/tasks\",status=\"201\"}") == 2000);
+	assert_true(
+		sample(t, "http_requests_total{method=\"POST\",route=\"/api/v1/tasks\",status=\"201\"}") ==
+		2000);
 	assert_true(sample(t, "workers_alive") == 3);
 	assert_true(sample(t, "process_resident_memory_bytes") > 0); /* this process, as master */
 	free(t);

@@ -119,9 +119,9 @@ static void test_encoded_nul_bad_becomes_0x01(void **state)
 	assert_non_null(v);
 	assert_int_equal(strlen(v), 5);
 	assert_memory_equal(v,
-			    "ab\x01"
-			    "cd",
-			    5);
+	                    "ab\x01"
+	                    "cd",
+	                    5);
 }
 
 static void test_truncated_escape_bad_kept_literally(void **state)

@@ -15,7 +15,8 @@ static const unsigned char secret[] = "unit-test-secret-of-at-least-32-bytes!";
 #define SECRET secret, sizeof secret - 1
 static const unsigned char old_secret[] = "a-previous-secret-of-at-least-32-bytes";
 /* The signing key first, then a previous one (as config.jwt_keys). */
-static const struct jwt_key keys[] = {{secret, sizeof secret - 1, ""}, {old_secret, sizeof old_secret - 1, ""}};
+static const struct jwt_key keys[] = {{secret, sizeof secret - 1, ""},
+                                      {old_secret, sizeof old_secret - 1, ""}};
 
 struct fixture {
 	struct arena a;
@@ -74,9 +75,11 @@ static void test_defaults_are_nulls(void **state)
 static void test_every_filter(void **state)
 {
 	struct fixture *f = *state;
-	parse(f, "sort=-title&limit=25&skip=50&owner_id=3&status=completed,todo&priority=high"
-	         "&due_before=2030-01-01&due_after=2020-01-01T00:00:00%2B02:00&created_after=2024-05-05T10:00:00Z"
-	         "&created_before=2025-01-01&overdue=false&q=quarterly+report");
+	parse(
+		f,
+		"sort=-title&limit=25&skip=50&owner_id=3&status=completed,todo&priority=high"
+		"&due_before=2030-01-01&due_after=2020-01-01T00:00:00%2B02:00&created_after=2024-05-05T10:00:00Z"
+		"&created_before=2025-01-01&overdue=false&q=quarterly+report");
 	assert_int_equal(f->p.count, 0);
 	assert_string_equal(f->params[1], "-title");
 	assert_string_equal(f->params[2], "25");
