@@ -104,6 +104,23 @@ void log_reopen_on(int sig)
 static struct buf line;
 static struct jsonw lw;
 
+/* The keys of every line, made once (no strlen per line). */
+static const struct jsonw_key k_time = JSONW_KEY("time"), k_level = JSONW_KEY("level"),
+                              k_pid = JSONW_KEY("pid"), k_request_id = JSONW_KEY("request_id"),
+                              k_method = JSONW_KEY("method"), k_path = JSONW_KEY("path"),
+                              k_status = JSONW_KEY("status"), k_duration = JSONW_KEY("duration_ms"),
+                              k_user_id = JSONW_KEY("user_id"), k_bytes = JSONW_KEY("bytes"),
+                              k_route = JSONW_KEY("route"), k_db = JSONW_KEY("db"), k_msg = JSONW_KEY("msg");
+
+/* A value that needs no escaping (the time, a level name), quoted as it is. */
+static void plain(const struct jsonw_key *k, const char *s)
+{
+	jsonw_key(&lw, k);
+	buf_putc(&line, '"');
+	buf_puts(&line, s);
+	buf_putc(&line, '"');
+}
+
 static void line_start(enum log_level level)
 {
 	/* The date and time to the second change once a second: format them once. */
@@ -123,9 +140,10 @@ static void line_start(enum log_level level)
 	buf_reset(&line);
 	jsonw_start(&lw, &line);
 	jsonw_obj_open(&lw, NULL);
-	jsonw_cstr(&lw, "time", stamp);
-	jsonw_cstr(&lw, "level", level_names[level]);
-	jsonw_int(&lw, "pid", log_pid ? log_pid : (int)getpid());
+	plain(&k_time, stamp);
+	plain(&k_level, level_names[level]);
+	jsonw_key(&lw, &k_pid);
+	jsonw_int(&lw, NULL, log_pid ? log_pid : (int)getpid());
 }
 
 static void line_write(void)
@@ -144,19 +162,27 @@ void log_request(const char *request_id, const char *method, const char *path, c
 	if (level > max_level)
 		return;
 	line_start(level);
-	jsonw_cstr(&lw, "request_id", request_id ? request_id : "");
-	jsonw_cstr(&lw, "method", method);
-	jsonw_text(&lw, "path", path, strnlen(path, 512));
-	jsonw_int(&lw, "status", status);
-	jsonw_thousandths(&lw, "duration_ms", (long long)(duration_ms * 1000.0 + 0.5));
+	jsonw_key(&lw, &k_request_id);
+	jsonw_cstr(&lw, NULL, request_id ? request_id : "");
+	jsonw_key(&lw, &k_method);
+	jsonw_cstr(&lw, NULL, method);
+	jsonw_key(&lw, &k_path);
+	jsonw_text(&lw, NULL, path, strnlen(path, 512));
+	jsonw_key(&lw, &k_status);
+	jsonw_int(&lw, NULL, status);
+	jsonw_key(&lw, &k_duration);
+	jsonw_thousandths(&lw, NULL, (long long)(duration_ms * 1000.0 + 0.5));
+	jsonw_key(&lw, &k_user_id);
 	if (user_id > 0)
-		jsonw_int(&lw, "user_id", user_id);
+		jsonw_int(&lw, NULL, user_id);
 	else
-		jsonw_null(&lw, "user_id");
-	jsonw_int(&lw, "bytes", (long long)bytes);
-	jsonw_cstr(&lw, "route", route);
+		jsonw_null(&lw, NULL);
+	jsonw_key(&lw, &k_bytes);
+	jsonw_int(&lw, NULL, (long long)bytes);
+	jsonw_key(&lw, &k_route);
+	jsonw_cstr(&lw, NULL, route);
 	if (db)
-		jsonw_cstr(&lw, "db", db);
+		plain(&k_db, db);
 	line_write();
 }
 
@@ -167,9 +193,12 @@ static void log_message(enum log_level level, const char *request_id, const char
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	line_start(level);
-	if (request_id && *request_id)
-		jsonw_cstr(&lw, "request_id", request_id);
-	jsonw_text(&lw, "msg", msg, strlen(msg));
+	if (request_id && *request_id) {
+		jsonw_key(&lw, &k_request_id);
+		jsonw_cstr(&lw, NULL, request_id);
+	}
+	jsonw_key(&lw, &k_msg);
+	jsonw_text(&lw, NULL, msg, strlen(msg));
 	line_write();
 }
 
