@@ -106,11 +106,12 @@ static struct jsonw lw;
 
 /* The keys of every line, made once (no strlen per line). */
 static const struct jsonw_key k_time = JSONW_KEY("time"), k_level = JSONW_KEY("level"),
-                              k_pid = JSONW_KEY("pid"), k_request_id = JSONW_KEY("request_id"),
-                              k_method = JSONW_KEY("method"), k_path = JSONW_KEY("path"),
-                              k_status = JSONW_KEY("status"), k_duration = JSONW_KEY("duration_ms"),
-                              k_user_id = JSONW_KEY("user_id"), k_bytes = JSONW_KEY("bytes"),
-                              k_route = JSONW_KEY("route"), k_db = JSONW_KEY("db"), k_msg = JSONW_KEY("msg");
+							  k_pid = JSONW_KEY("pid"), k_request_id = JSONW_KEY("request_id"),
+							  k_method = JSONW_KEY("method"), k_path = JSONW_KEY("path"),
+							  k_status = JSONW_KEY("status"), k_duration = JSONW_KEY("duration_ms"),
+							  k_user_id = JSONW_KEY("user_id"), k_bytes = JSONW_KEY("bytes"),
+							  k_route = JSONW_KEY("route"), k_db = JSONW_KEY("db"),
+							  k_msg = JSONW_KEY("msg");
 
 /* A value that needs no escaping (the time, a level name), quoted as it is. */
 static void plain(const struct jsonw_key *k, const char *s)
