@@ -119,6 +119,15 @@ enum db_status db_connect(void);
 enum db_status db_run_n(enum stmt_id id, const char *const *params, int nparams, PGresult **res,
                         const char **constraint);
 #define db_run(id, params, res, constraint) db_run_n(id, params, DB_NPARAMS(params), res, constraint)
+/*
+ * The runner behind db_run_n: the primary's connection. A handler test points it at its
+ * fake, as it does db_runner below, so that the statements a handler runs outside
+ * db_or_reply (failed-login counting, idempotency bookkeeping, ...) are answered too.
+ * Nothing else sets it.
+ */
+typedef enum db_status db_direct_runner_fn(enum stmt_id id, const char *const *params, int nparams,
+                                           PGresult **res, const char **constraint);
+extern db_direct_runner_fn *db_direct_runner;
 void db_close(void);
 /*
  * The current request's deadline: no statement is started after deadline_ms (monotonic

@@ -400,12 +400,20 @@ static enum db_status run_on(struct link *l, enum stmt_id id, const char *const 
 	}
 }
 
-enum db_status db_run_n(enum stmt_id id, const char *const *params, int nparams, PGresult **res,
-                        const char **constraint)
+static enum db_status primary_run(enum stmt_id id, const char *const *params, int nparams,
+                                  PGresult **res, const char **constraint)
 {
 	if (!params_ok(&statements[id], nparams))
 		return misuse();
 	return run_on(&primary, id, params, res, constraint);
+}
+
+db_direct_runner_fn *db_direct_runner = primary_run;
+
+enum db_status db_run_n(enum stmt_id id, const char *const *params, int nparams, PGresult **res,
+                        const char **constraint)
+{
+	return db_direct_runner(id, params, nparams, res, constraint);
 }
 
 void db_close(void)

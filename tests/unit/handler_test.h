@@ -1,8 +1,9 @@
 /*
  * Handler tests without a server: a request goes through app_handle (the route table, the
- * real handler, the end of the request) while the database seam (db_runner, include/db.h)
- * answers each statement with a result the test built with libpq's own
- * PQmakeEmptyPGresult / PQsetResultAttrs / PQsetvalue, or with a failure status.
+ * real handler, the end of the request) while the database seams (db_runner for db_or_reply,
+ * db_direct_runner for db_run; include/db.h) answer each statement with a result the test
+ * built with libpq's own PQmakeEmptyPGresult / PQsetResultAttrs / PQsetvalue, or with a
+ * failure status.
  *
  *   ht_caller(r = ht_result(STMT_TASK_GET, 1), "7", ROLE_USER, "t");
  *   ht_expect(STMT_TASK_GET, DB_OK, r, NULL);
