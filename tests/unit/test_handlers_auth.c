@@ -332,6 +332,41 @@ static void logout_with_database_away_is_503(void **state)
 	assert_503_retry();
 }
 
+/* ==== POST /auth/logout-all ==== */
+
+static void logout_all_ends_every_session_of_the_caller(void **state)
+{
+	(void)state;
+	ht_expect(STMT_LOGOUT_ALL, DB_OK, caller7(STMT_LOGOUT_ALL), NULL);
+	ht_call(HTTP_POST, "/api/v1/auth/logout-all", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 204);
+	assert_caller7(ht_param(0, 0));
+}
+
+static void logout_all_without_token_is_401(void **state)
+{
+	(void)state;
+	ht_call(HTTP_POST, "/api/v1/auth/logout-all", NULL, NULL);
+	assert_int_equal(ht_status(), 401);
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+static void logout_all_of_deleted_user_is_401(void **state)
+{
+	(void)state;
+	ht_expect(STMT_LOGOUT_ALL, DB_OK, ht_result(STMT_LOGOUT_ALL, 1), NULL);
+	ht_call(HTTP_POST, "/api/v1/auth/logout-all", NULL, ht_bearer(7));
+	assert_401("Could not validate credentials");
+}
+
+static void logout_all_with_database_away_is_503(void **state)
+{
+	(void)state;
+	ht_expect(STMT_LOGOUT_ALL, DB_UNAVAILABLE, NULL, NULL);
+	ht_call(HTTP_POST, "/api/v1/auth/logout-all", NULL, ht_bearer(7));
+	assert_503_retry();
+}
+
 /* ==== POST /users/me/password ==== */
 
 #define PASSWORD_BODY "{\"current_password\":\"Secret123\",\"new_password\":\"Better4567\"}"
@@ -443,6 +478,10 @@ int main(void)
 		T(logout_by_api_key_is_403),
 		T(logout_of_deleted_user_is_401),
 		T(logout_with_database_away_is_503),
+		T(logout_all_ends_every_session_of_the_caller),
+		T(logout_all_without_token_is_401),
+		T(logout_all_of_deleted_user_is_401),
+		T(logout_all_with_database_away_is_503),
 		T(password_change_stores_the_new_hash),
 		T(password_change_with_wrong_current_is_400_and_counted),
 		T(password_change_while_throttled_is_429),
