@@ -1,5 +1,5 @@
-/* The report handlers (src/handlers_reports.c: create, status), the database answered by
-   the harness. */
+/* The report handlers (src/handlers_reports.c: create, generate, status, download), the
+   database answered by the harness. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +241,89 @@ static void get_with_database_away_is_503(void **state)
 	assert_503_retry();
 }
 
+/* ==== POST /reports/generate ==== */
+
+static void generate_without_body_queues_a_csv_export(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_CREATE, DB_OK, created("11", "t"), NULL);
+	ht_call(HTTP_POST, "/api/v1/reports/generate", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 202);
+	assert_string_equal(ht_header("Location"), "/api/v1/reports/11");
+	struct json_object *o = ht_json();
+	assert_int_equal(json_object_object_length(o), 5);
+	assert_string_equal(ht_str(o, "message"), "Report generation started");
+	assert_int_equal(ht_int(o, "id"), 11);
+	assert_string_equal(ht_str(o, "kind"), "tasks_csv");
+	assert_string_equal(ht_str(o, "status"), "queued");
+	assert_string_equal(ht_param(0, 1), "tasks_csv");
+}
+
+static void generate_with_unknown_field_is_422(void **state)
+{
+	(void)state;
+	ht_expect(STMT_CALLER, DB_OK, as_user7(STMT_CALLER, 1), NULL); /* the caller first */
+	ht_call(HTTP_POST, "/api/v1/reports/generate", "{\"format\":\"pdf\"}", ht_bearer(7));
+	assert_int_equal(ht_status(), 422);
+	assert_string_equal(problem_loc(0), "body.format");
+}
+
+static void generate_without_credential_is_401(void **state)
+{
+	(void)state;
+	ht_call(HTTP_POST, "/api/v1/reports/generate", NULL, NULL);
+	assert_int_equal(ht_status(), 401);
+	assert_int_equal(ht_statements_run(), 0);
+}
+
+/* ==== GET /reports/{id}/download ==== */
+
+static void download_of_a_done_export_streams_its_csv(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_GET, DB_OK, report("tasks_csv", "done", "40", "40"), NULL);
+	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 200);
+	assert_string_equal(ht_header("Content-Disposition"), "attachment; filename=\"tasks-report-9.csv\"");
+}
+
+static void download_before_done_is_409_with_retry_after(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_GET, DB_OK, report("tasks_csv", "running", "10", "40"), NULL);
+	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 409);
+	assert_string_equal(ht_detail(), "Report is not ready yet");
+	assert_string_equal(ht_header("Retry-After"), "2");
+}
+
+static void download_of_a_summary_is_404(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_GET, DB_OK, report("tasks_summary", "done", "40", "40"), NULL);
+	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 404);
+	assert_string_equal(ht_detail(),
+	                    "This report has no download; its summary is in GET /api/v1/reports/{id}");
+}
+
+static void download_of_someone_elses_report_is_404(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_GET, DB_OK, as_user7(STMT_REPORT_GET, 1), NULL);
+	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
+	assert_int_equal(ht_status(), 404);
+	assert_string_equal(ht_detail(), "Report not found");
+}
+
+static void download_with_database_away_is_503(void **state)
+{
+	(void)state;
+	ht_expect(STMT_REPORT_GET, DB_UNAVAILABLE, NULL, NULL);
+	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
+	assert_503_retry();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
 
 int main(void)
@@ -260,6 +343,14 @@ int main(void)
 		T(get_with_bad_id_is_422),
 		T(get_without_credential_is_401),
 		T(get_with_database_away_is_503),
+		T(generate_without_body_queues_a_csv_export),
+		T(generate_with_unknown_field_is_422),
+		T(generate_without_credential_is_401),
+		T(download_of_a_done_export_streams_its_csv),
+		T(download_before_done_is_409_with_retry_after),
+		T(download_of_a_summary_is_404),
+		T(download_of_someone_elses_report_is_404),
+		T(download_with_database_away_is_503),
 	};
 	return cmocka_run_group_tests(tests, ht_group_setup, NULL);
 }
