@@ -27,6 +27,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A PostgreSQL of its own under $VAR (archiving is set on it): not another stack's.
+unset DATABASE_URL BASE_URL VAR_DIR PORT PG_PORT
 export APP_ENV=development BCRYPT_COST=4 TASKAPI_WORKERS=2 RATE_LIMIT=off
 export JWT_SECRET=${JWT_SECRET:-test-secret-for-the-pitr-test-only-0123456789}
 if ! VAR_DIR=$VAR PORT=$(scripts/free-port) PG_PORT=$(scripts/free-port) scripts/stack-up >"$work/up.log" 2>&1; then
