@@ -145,7 +145,7 @@ struct db_request {
 	uint64_t min_lsn;          /* the client's consistency token; 0 for none */
 	uint64_t commit_lsn;       /* set by a write when a replica is configured: the token to return */
 	int used;                  /* DB_USED_* bits, for the log */
-	int writes;                /* writes of this request that committed (counted by respond.c) */
+	int writes;                /* writes of this request that committed (counted by src/reply.c) */
 };
 #define DB_USED_PRIMARY 1
 #define DB_USED_REPLICA 2
@@ -158,7 +158,7 @@ struct db_request {
 enum db_status db_request_run(struct db_request *q, enum stmt_id id, const char *const *params,
                               int nparams, PGresult **res, const char **constraint);
 /*
- * The runner of the handlers' statements (db_or_reply, src/respond.c): db_request_run.
+ * The runner of the handlers' statements (db_or_reply, src/reply.c): db_request_run.
  * A handler test (tests/unit/handler_test.h) points it at a function that answers with
  * results it built, so that the handlers run without a server. Nothing else sets it.
  */

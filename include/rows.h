@@ -7,7 +7,7 @@
  *   V(a, source column's NAME, JSON key, JSON type)
  * From one layout come the SQL column list (ROW_SQL), the enum of column positions
  * (NAME = position from the row's first column, NAME_NCOLS the count) and the JSON writer
- * (src/respond.c walks a table made with ROW_JSON, in the row's order).
+ * (src/render.c walks a table made with ROW_JSON, in the row's order).
  *
  * Adding a column: one line in its layout, at the place its JSON key goes. The SQL that
  * returns the row, the positions after it and the JSON follow; a statement whose result

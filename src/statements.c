@@ -12,7 +12,7 @@
 /* clang-format off */
 
 /*
- * The caller, from $1, a text array built by caller_param() (src/respond.c):
+ * The caller, from $1, a text array built by caller_param() (src/credentials.c):
  *   access token: {user_id, jti, iat, sid, NULL, NULL}   API key: {NULL x4, prefix, sha256 hex}
  * A token with a session id counts while that session (its refresh family) is not
  * revoked; one without counts when issued after the user's sessions_valid_after
