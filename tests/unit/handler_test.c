@@ -357,3 +357,13 @@ void ht_user_check(struct json_object *o, long long id, const char *username, co
 	assert_string_equal(ht_str(o, "created_at"), "2026-01-15T10:35:00.5Z");
 	assert_string_equal(ht_str(o, "updated_at"), "2026-01-15T10:35:00.5Z");
 }
+
+void ht_assert_503_retry(void)
+{
+	char retry[16];
+	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
+	assert_int_equal(ht_status(), 503);
+	assert_string_equal(ht_detail(), "Service temporarily unavailable");
+	assert_non_null(ht_header("Retry-After"));
+	assert_string_equal(ht_header("Retry-After"), retry);
+}

@@ -76,6 +76,9 @@ int ht_status(void);
 const char *ht_header(const char *name);
 /* The body parsed as JSON (fails the test when it is not), owned by the harness. */
 struct json_object *ht_json(void);
+/* The answer is 503 "Service temporarily unavailable" with Retry-After: DB_RETRY_AFTER
+   (nothing was committed). */
+void ht_assert_503_retry(void);
 /* The "detail" of an error body. */
 const char *ht_detail(void);
 /* A member of an object (fails the test when absent), and its value as text. */

@@ -48,14 +48,6 @@ static void key_check(struct json_object *o, long long id, const char *name, con
 	assert_string_equal(ht_str(o, "expires_at"), "2027-02-01T09:00:00Z");
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 /* ==== POST /api-keys ==== */
 
 static void create_shows_the_secret_once_and_stores_its_hash(void **state)
@@ -124,7 +116,7 @@ static void create_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_API_KEY_CREATE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/api-keys", "{\"name\":\"ci\"}", ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /api-keys ==== */
@@ -203,7 +195,7 @@ static void delete_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_API_KEY_DELETE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_DELETE, "/api/v1/api-keys/4", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

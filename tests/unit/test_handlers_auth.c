@@ -31,14 +31,6 @@ static int group_setup(void **state)
 	return password_hash("Secret123", cfg.bcrypt_cost, ada_hash);
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 static void assert_401(const char *detail)
 {
 	assert_int_equal(ht_status(), 401);
@@ -185,7 +177,7 @@ static void login_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_LOGIN, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/auth/login", LOGIN_BODY, NULL);
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== POST /auth/refresh ==== */
@@ -270,7 +262,7 @@ static void refresh_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_REFRESH, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/auth/refresh", a_refresh_body(), NULL);
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== POST /auth/logout ==== */
@@ -329,7 +321,7 @@ static void logout_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_LOGOUT, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/auth/logout", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== POST /auth/logout-all ==== */
@@ -364,7 +356,7 @@ static void logout_all_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_LOGOUT_ALL, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/auth/logout-all", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== POST /users/me/password ==== */
@@ -449,7 +441,7 @@ static void password_change_with_database_away_is_503(void **state)
 	ht_expect(STMT_PASSWORD_GET, DB_OK, password_row(NULL), NULL);
 	ht_expect(STMT_PASSWORD_SET, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/users/me/password", PASSWORD_BODY, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

@@ -21,14 +21,6 @@ static PGresult *as_user7(enum stmt_id id, int rows)
 	return r;
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 /* The loc of the n-th problem (the 422 list), its parts joined by '.'. */
 static const char *problem_loc(int n)
 {
@@ -128,7 +120,7 @@ static void create_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_REPORT_CREATE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/reports", "{\"kind\":\"tasks_csv\"}", ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /reports/{id} ==== */
@@ -238,7 +230,7 @@ static void get_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_REPORT_GET, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/reports/9", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== POST /reports/generate ==== */
@@ -321,7 +313,7 @@ static void download_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_REPORT_GET, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/reports/9/download", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

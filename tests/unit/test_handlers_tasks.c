@@ -28,16 +28,6 @@ static void assert_caller_param(int n)
 	assert_int_equal(strncmp(ht_param(n, 0), "{\"7\",", 5), 0);
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_detail(), "Service temporarily unavailable");
-	assert_non_null(ht_header("Retry-After"));
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 /* ==== GET /tasks/{id} ==== */
 
 static void get_without_credential_is_401(void **state)
@@ -132,7 +122,7 @@ static void get_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_GET, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/tasks/5", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 static void get_with_database_error_is_500(void **state)
@@ -209,7 +199,7 @@ static void create_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_CREATE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/tasks", "{\"title\":\"Buy milk\"}", ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 static void create_with_outcome_unknown_is_502_without_retry(void **state)
@@ -290,7 +280,7 @@ static void update_timed_out_before_any_write_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_UPDATE, DB_TIMEOUT, NULL, NULL);
 	ht_call(HTTP_PATCH, "/api/v1/tasks/5", "{\"title\":\"x\"}", ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== DELETE /tasks/{id} ==== */
@@ -340,7 +330,7 @@ static void delete_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_DELETE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_DELETE, "/api/v1/tasks/5", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /tasks ==== */
@@ -443,7 +433,7 @@ static void list_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_LIST, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/tasks", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /tasks/stats ==== */
@@ -506,7 +496,7 @@ static void stats_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_TASK_STATS, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/tasks/stats", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)

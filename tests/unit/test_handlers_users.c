@@ -27,14 +27,6 @@ static PGresult *as_user7(enum stmt_id id)
 	return r;
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 /* ==== POST /auth/register ==== */
 
 static void register_answers_201_with_the_user(void **state)
@@ -90,7 +82,7 @@ static void register_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_REGISTER, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/auth/register", REGISTER_BODY, NULL);
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 static void register_admin_when_disabled_is_403(void **state)
@@ -173,7 +165,7 @@ static void me_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_ME, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/users/me", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== PUT /users/me ==== */

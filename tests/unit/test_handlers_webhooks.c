@@ -30,14 +30,6 @@ static void assert_caller7(const char *param)
 	assert_int_equal(strncmp(param, "{\"7\",", 5), 0);
 }
 
-static void assert_503_retry(void)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", cfg.db_retry_after);
-	assert_int_equal(ht_status(), 503);
-	assert_string_equal(ht_header("Retry-After"), retry);
-}
-
 /* The field of the n-th problem's loc (the 422 list). */
 static const char *problem_field(int n)
 {
@@ -172,7 +164,7 @@ static void create_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_WEBHOOK_CREATE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_POST, "/api/v1/webhooks", CREATE_BODY, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /webhooks ==== */
@@ -214,7 +206,7 @@ static void list_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_WEBHOOK_LIST, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/webhooks", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /webhooks/{id} ==== */
@@ -255,7 +247,7 @@ static void get_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_WEBHOOK_GET, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/webhooks/5", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== DELETE /webhooks/{id} ==== */
@@ -301,7 +293,7 @@ static void delete_with_database_away_is_503(void **state)
 	(void)state;
 	ht_expect(STMT_WEBHOOK_DELETE, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_DELETE, "/api/v1/webhooks/5", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 /* ==== GET /webhooks/{id}/deliveries ==== */
@@ -410,7 +402,7 @@ static void deliveries_with_database_away_are_503(void **state)
 	(void)state;
 	ht_expect(STMT_WEBHOOK_DELIVERIES, DB_UNAVAILABLE, NULL, NULL);
 	ht_call(HTTP_GET, "/api/v1/webhooks/5/deliveries", NULL, ht_bearer(7));
-	assert_503_retry();
+	ht_assert_503_retry();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, ht_setup, ht_teardown)
