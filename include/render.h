@@ -17,4 +17,9 @@ void json_col(struct jsonw *w, const char *key, PGresult *r, int row, int col, e
 /* An API key's public fields; with key (only right after creation) also the secret. */
 void json_api_key(struct jsonw *w, PGresult *r, int row, int col, const char *secret);
 
+/* A webhook's fields; with secret (only right after creation) also that. */
+void json_webhook(struct jsonw *w, PGresult *r, int row, int col, const char *secret);
+/* One delivery attempt of a webhook. */
+void json_delivery(struct jsonw *w, PGresult *r, int row, int col);
+
 #endif

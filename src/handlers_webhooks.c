@@ -35,37 +35,6 @@ static const struct field_spec webhook_fields[W_COUNT] = {
 	[W_DESCRIPTION] = {.name = "description", .type = FIELD_STRING, .nullable = 1, .max_len = 500},
 };
 
-/* A webhook (WEBHOOK_ROW) whose first column is col; with secret (only right after
-   creation) also that. */
-static void json_webhook(struct jsonw *w, PGresult *r, int row, int col, const char *secret)
-{
-	jsonw_obj_open(w, NULL);
-	json_col(w, "id", r, row, col + WEBHOOK_ID, COL_INT);
-	json_col(w, "url", r, row, col + WEBHOOK_URL, COL_TEXT);
-	json_col(w, "events", r, row, col + WEBHOOK_EVENTS, COL_JSON);
-	json_col(w, "description", r, row, col + WEBHOOK_DESCRIPTION, COL_TEXT);
-	json_col(w, "created_at", r, row, col + WEBHOOK_CREATED_AT, COL_TIME);
-	if (secret)
-		jsonw_cstr(w, "secret", secret);
-	jsonw_obj_close(w);
-}
-
-/* One attempt (DELIVERY_ROW) whose first column is col. */
-static void json_delivery(struct jsonw *w, PGresult *r, int row, int col)
-{
-	jsonw_obj_open(w, NULL);
-	json_col(w, "id", r, row, col + DELIVERY_ID, COL_INT);
-	json_col(w, "notification_id", r, row, col + DELIVERY_NOTIFICATION_ID, COL_INT);
-	json_col(w, "attempt", r, row, col + DELIVERY_ATTEMPT, COL_INT);
-	json_col(w, "started_at", r, row, col + DELIVERY_STARTED_AT, COL_TIME);
-	json_col(w, "finished_at", r, row, col + DELIVERY_FINISHED_AT, COL_TIME);
-	json_col(w, "delivered", r, row, col + DELIVERY_DELIVERED, COL_JSON_NULL);
-	json_col(w, "status_code", r, row, col + DELIVERY_STATUS_CODE, COL_INT_NULL);
-	json_col(w, "error", r, row, col + DELIVERY_ERROR, COL_TEXT);
-	json_col(w, "duration_ms", r, row, col + DELIVERY_DURATION_MS, COL_INT_NULL);
-	jsonw_obj_close(w);
-}
-
 /* events: a non-empty list of known kinds, as a text[] literal (every kind when absent or
    null). Adds a problem otherwise. */
 static const char *events_param(struct ctx *c, const struct field_value *v)

@@ -64,6 +64,8 @@ static const struct row_field user_fields[] = {ROW_FIELDS(USER_ROW)};
 static const struct row_field task_fields[] = {ROW_FIELDS(TASK_ROW)};
 static const struct row_field api_key_fields[] = {ROW_FIELDS(API_KEY_ROW)};
 static const struct row_field notif_fields[] = {ROW_FIELDS(NOTIF_ROW)};
+static const struct row_field webhook_fields[] = {ROW_FIELDS(WEBHOOK_ROW)};
+static const struct row_field delivery_fields[] = {ROW_FIELDS(DELIVERY_ROW)};
 
 /* The layout's fields of row (its first column at col), as members of w's open object. */
 static void put_fields(struct jsonw *w, PGresult *r, int row, int col, const struct row_field *f,
@@ -108,4 +110,18 @@ void json_api_key(struct jsonw *w, PGresult *r, int row, int col, const char *se
 	if (secret)
 		jsonw_cstr(w, "key", secret);
 	jsonw_obj_close(w);
+}
+
+void json_webhook(struct jsonw *w, PGresult *r, int row, int col, const char *secret)
+{
+	jsonw_obj_open(w, NULL);
+	put_fields(w, r, row, col, webhook_fields, ROW_FIELDS_COUNT(webhook_fields));
+	if (secret)
+		jsonw_cstr(w, "secret", secret);
+	jsonw_obj_close(w);
+}
+
+void json_delivery(struct jsonw *w, PGresult *r, int row, int col)
+{
+	put_object(w, NULL, r, row, col, delivery_fields, ROW_FIELDS_COUNT(delivery_fields));
 }
