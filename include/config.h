@@ -68,6 +68,7 @@ struct config {
 	int request_deadline_ms;      /* no statement is started after this much of a request */
 	int db_reconnect_floor_ms;    /* after a quick failure, the next request tries again this soon */
 	long long metrics_refresh_ms; /* business gauges are re-read at most this often */
+	int notify_email;             /* SMTP_URL set: each new notification gets an email job */
 };
 
 extern struct config cfg;

@@ -11,8 +11,41 @@
 
 #include <libpq-fe.h>
 
-/* The LISTEN channel the jobs_notify trigger signals on every insert. */
+/* The LISTEN channel the jobs_notify trigger signals on a statement that inserts jobs. */
 #define JOBS_CHANNEL "taskapi_jobs"
+
+/*
+ * SQL shared by the statements that record notifications: the task writes of the pool
+ * (src/statements.c) and the daemons' due-soon scan and legacy notify jobs.
+ *
+ * NOTIFICATION_WANTED: whether the owner's preferences (p, a LEFT JOIN of
+ * user_preferences) take a notification of that kind. NOTIFICATION_MESSAGE: its text.
+ */
+#define NOTIFICATION_WANTED(kind)                                                                       \
+	"CASE " kind " WHEN 'task_created' THEN coalesce(p.notify_task_created, true) "                     \
+	"WHEN 'task_completed' THEN coalesce(p.notify_task_completed, true) "                               \
+	"WHEN 'task_due_date_set' THEN coalesce(p.notify_due_soon, true) ELSE false END"
+#define NOTIFICATION_MESSAGE(kind, title, due)                                                          \
+	"CASE " kind " WHEN 'task_created' THEN 'Task created: ' || " title " "                             \
+	"WHEN 'task_completed' THEN 'Task completed: ' || " title " "                                       \
+	"ELSE 'Due date set for ' || " title " || ': ' || to_char(" due " AT TIME ZONE "                    \
+	"coalesce(p.timezone, 'UTC'), 'YYYY-MM-DD HH24:MI') END"
+
+/*
+ * The delivery jobs of the notifications of CTE n (id, user_id, kind), in the statement
+ * that records them (both commit or neither): with email on (flag, SMTP_URL set), an
+ * `email` job each; and a `webhook` job per webhook of the owner that takes the kind.
+ * Unique keys name the notification (and webhook), so a rerun queues nothing twice. 12
+ * attempts: with the default 1 s backoff a relay may be away for about an hour. One INSERT
+ * for both: a statement pays for opening the jobs table's indexes once.
+ */
+#define DELIVERY_JOBS(flag)                                                                             \
+	"dj AS (INSERT INTO jobs (kind, payload, unique_key, max_attempts) "                                \
+	"SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id, 12 FROM n "         \
+	"WHERE " flag "::bool UNION ALL "                                                                   \
+	"SELECT 'webhook', jsonb_build_object('notification_id', n.id, 'webhook_id', h.id), "               \
+	"'webhook:' || n.id || ':' || h.id, 12 FROM n JOIN webhooks h ON h.user_id = n.user_id "            \
+	"AND n.kind = ANY (h.events) ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
 
 enum job_stmt {
 	JOB_CLAIM,          /* $1 owner, $2 batch size, $3 lease seconds */
@@ -24,7 +57,7 @@ enum job_stmt {
 	JOB_RESCUE,         /* expired leases back to queued (or dead when out of attempts) */
 	JOB_ENQUEUE_UNIQUE, /* $1 kind, $2 payload, $3 unique key: nothing if the key is taken */
 	JOB_PRUNE,          /* $1 retention seconds: done and cancelled jobs older than that */
-	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id, $4 email on: the notification, once */
+	JOB_NOTIFY,         /* $1 job id, $2 event, $3 task id, $4 email on: a notify job's notification */
 	JOB_DUE_SCAN,       /* $1 email on: reminders for tasks due within 24 hours, once per due date */
 	JOB_EMAIL_LOAD,     /* $1 notification id: recipient and text */
 	JOB_DELIVERY,       /* $1 notification, $2 job, $3 attempt, $4 ok, $5 detail: one attempt */

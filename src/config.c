@@ -418,6 +418,10 @@ int config_load(struct config *c, char *err, size_t errlen)
 	c->db_idle_tx_timeout_ms = (int)idle_tx;
 	c->request_deadline_ms = (int)deadline;
 	c->db_reconnect_floor_ms = (int)floor;
+	/* The daemons send the email (and refuse a malformed SMTP_URL, src/jobs.c); the task
+	   writes queue it when the relay is set on this host. */
+	const char *smtp = getenv("SMTP_URL");
+	c->notify_email = smtp && *smtp;
 	return load_secret(c, err, errlen) == 0 && load_previous_secrets(c, err, errlen) == 0 ? 0 : -1;
 }
 

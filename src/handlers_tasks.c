@@ -88,6 +88,7 @@ void task_create(struct ctx *c)
 		v[T_STATUS].present ? v[T_STATUS].str : STATUS_TODO,
 		v[T_PRIORITY].present ? v[T_PRIORITY].str : PRIORITY_MEDIUM,
 		value_or_null(&v[T_DUE_DATE]),
+		cfg.notify_email ? "t" : "f",
 	};
 	PGresult *r = db_or_reply(c, STMT_TASK_CREATE, params);
 	if (!r)
@@ -420,6 +421,7 @@ void task_update(struct ctx *c)
 		field_given(&v[T_PRIORITY]), v[T_PRIORITY].str,
 		field_given(&v[T_DUE_DATE]), value_or_null(&v[T_DUE_DATE]),
 		if_match_versions(c, task_id),
+		cfg.notify_email ? "t" : "f",
 	};
 	/* clang-format on */
 	PGresult *r = db_or_reply(c, STMT_TASK_UPDATE, params);

@@ -36,22 +36,6 @@
 	"t.id || ',' || " CSV_TEXT("t.title") " || ',' || " CSV_TEXT("t.description") " || ',' || t.status || ',' || t.priority || ',' || " CSV_TIME( \
 		"t.due_date") " || ',' || " CSV_TIME("t.created_at") " || ',' || " CSV_TIME("t.updated_at") " || ',' || " CSV_TIME("t.completed_at") " || E'\\r\\n'"
 
-/* With email on (flag), each new notification of CTE n gets its email job, in the same
-   statement: both commit or neither, and a rerun (n empty) queues nothing twice. 12
-   attempts: with the default 1 s backoff a relay may be away for about an hour. */
-#define EMAIL_JOBS(flag)                                                                                \
-	"e AS (INSERT INTO jobs (kind, payload, unique_key, max_attempts) "                                 \
-	"SELECT 'email', jsonb_build_object('notification_id', n.id), 'email:' || n.id, 12 FROM n "         \
-	"WHERE " flag "::bool ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
-
-/* Each new notification of CTE n (id, user_id, kind) gets a delivery job per webhook of its
-   user that takes its kind, in the same statement; the key names the pair, so a rerun
-   queues nothing twice. As many attempts as an email. */
-#define WEBHOOK_JOBS                                                                                    \
-	", w AS (INSERT INTO jobs (kind, payload, unique_key, max_attempts) "                               \
-	"SELECT 'webhook', jsonb_build_object('notification_id', n.id, 'webhook_id', h.id), "               \
-	"'webhook:' || n.id || ':' || h.id, 12 FROM n JOIN webhooks h ON h.user_id = n.user_id "            \
-	"AND n.kind = ANY (h.events) ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING) "
 #define RFC3339(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 const struct job_statement job_statements[JOB_STMT_COUNT] = {
@@ -126,24 +110,22 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
          "  LIMIT 1000)) "
          "SELECT count(*) FROM d",
          1},
-	/* The owner's preference decides, read when the job runs (the latest choice wins). */
+	/* Jobs of kind notify were queued by the task writes of earlier versions (they now
+       record the notification themselves); a daemon still runs those left in the queue.
+       The owner's preference decides, read when the job runs. */
 	[JOB_NOTIFY] =
 		{"job_notify",
          "WITH n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
-         "SELECT t.owner_id, $2::text, t.id, t.title, "
-         "CASE $2::text WHEN 'task_created' THEN 'Task created: ' || t.title "
-         "  WHEN 'task_completed' THEN 'Task completed: ' || t.title "
-         "  ELSE 'Due date set for ' || t.title || ': ' "
-         "    || to_char(t.due_date AT TIME ZONE coalesce(p.timezone, 'UTC'), 'YYYY-MM-DD HH24:MI') END, "
-         "'job:' || $1::text "
-         "FROM tasks t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
-         "WHERE t.id = $3::bigint AND CASE $2::text "
-         "  WHEN 'task_created' THEN coalesce(p.notify_task_created, true) "
-         "  WHEN 'task_completed' THEN coalesce(p.notify_task_completed, true) "
-         "  WHEN 'task_due_date_set' THEN t.due_date IS NOT NULL AND coalesce(p.notify_due_soon, true) "
-         "  ELSE false END "
-         "ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), " EMAIL_JOBS("$4")
-             WEBHOOK_JOBS "SELECT count(*) FROM n",
+         "SELECT t.owner_id, $2::text, t.id, t.title, " NOTIFICATION_MESSAGE(
+			 "$2::text", "t.title",
+			 "t.due_date") ", "
+                           "'job:' || $1::text "
+                           "FROM tasks t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
+                           "WHERE t.id = $3::bigint AND ($2::text <> 'task_due_date_set' OR t.due_date IS NOT NULL) "
+                           "AND " NOTIFICATION_WANTED(
+							   "$2::text") " "
+                                           "ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), " DELIVERY_JOBS(
+											   "$4") "SELECT count(*) FROM n",
          4},
 	[JOB_DUE_SCAN] =
 		{"job_due_scan",
@@ -154,8 +136,8 @@ const struct job_statement job_statements[JOB_STMT_COUNT] = {
          "FROM tasks t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
          "WHERE t.status <> 'completed' AND t.due_date IS NOT NULL AND t.due_date > now() "
          "AND t.due_date <= now() + interval '24 hours' AND coalesce(p.notify_due_soon, true) "
-         "ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), " EMAIL_JOBS("$1")
-             WEBHOOK_JOBS "SELECT count(*) FROM n",
+         "ON CONFLICT (event_key) DO NOTHING RETURNING id, user_id, kind), " DELIVERY_JOBS(
+			 "$1") "SELECT count(*) FROM n",
          1},
 	[JOB_PROBE] = {"job_probe",
                    "WITH run AS (INSERT INTO job_probe_runs (job_id, attempt, owner) "

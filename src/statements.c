@@ -5,6 +5,7 @@
  * only row is missing when the credential no longer authenticates anyone.
  */
 #include "db.h"
+#include "jobs.h"
 #include "rows.h"
 #include "words.h"
 
@@ -335,17 +336,20 @@ const struct statement statements[STMT_COUNT] = {
 		"RETURNING u.id) SELECT " CALLER_COLS ", (SELECT count(*) FROM d) FROM c",
 		1, 0},
 
+	/* $7: email on (SMTP_URL set). The notification, honouring the owner's preferences,
+	   and its delivery jobs commit with the task, in the same round trip. */
 	[STMT_TASK_CREATE] = {"task_create",
 		CALLER_CTE ", t AS (INSERT INTO tasks (title, description, status, priority, due_date, owner_id, "
 		"completed_at) "
 		"SELECT $2::text, $3::text, $4::text, $5::text, $6::timestamptz, c.id, "
 		"CASE WHEN $4::text = '" STATUS_COMPLETED "' THEN now() END FROM c WHERE c.is_active "
 		"RETURNING " TASK_COLS("tasks") "), "
-		/* The notification job commits with the task, in the same round trip. */
-		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
-		"jsonb_build_object('event', 'task_created', 'task_id', t.id) FROM t) "
+		"n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
+		"SELECT t.owner_id, 'task_created', t.id, t.title, 'Task created: ' || t.title, 'created:' || t.id "
+		"FROM t LEFT JOIN user_preferences p ON p.user_id = t.owner_id "
+		"WHERE " NOTIFICATION_WANTED("'task_created'") " RETURNING id, user_id, kind), " DELIVERY_JOBS("$7")
 		"SELECT " CALLER_COLS ", t.* FROM c LEFT JOIN t ON true",
-		6, 0},
+		7, 0},
 
 	/* The task list: one statement per sort key, and one for searches (see above). */
 	[STMT_TASK_LIST] = {"task_list", ID_LIST_SQL, 17, 1},
@@ -380,17 +384,21 @@ const struct statement statements[STMT_COUNT] = {
 		"FROM c WHERE t.id = $2::bigint AND c.is_active AND (t.owner_id = c.id OR c.role = '" ROLE_ADMIN "') "
 		"AND ($15::bigint[] IS NULL OR t.version = ANY ($15::bigint[])) "
 		"RETURNING " TASK_COLS("t") ", t.status = '" STATUS_COMPLETED "' AND t.completed_at = now() AS completed_now), "
-		/* Notification jobs, committed with the change: the task became completed (its
-		   completed_at is this transaction's), or got a due date other than the one the
-		   statement's snapshot holds (the sub-select reads the row as it was before). */
-		"j AS (INSERT INTO jobs (kind, payload) SELECT 'notify', "
-		"jsonb_build_object('event', e.event, 'task_id', u.id) FROM u, LATERAL (VALUES "
+		/* Notifications, committed with the change (their delivery jobs too; $16: email on):
+		   the task became completed (its completed_at is this transaction's), or got a due
+		   date other than the one the statement's snapshot holds (the sub-select reads the
+		   row as it was before). The key names the task's new version. */
+		"n AS (INSERT INTO notifications (user_id, kind, task_id, title, message, event_key) "
+		"SELECT u.owner_id, e.kind, u.id, u.title, " NOTIFICATION_MESSAGE("e.kind", "u.title", "u.due_date") ", "
+		"e.kind || ':' || u.id || ':' || u.version "
+		"FROM u LEFT JOIN user_preferences p ON p.user_id = u.owner_id, LATERAL (VALUES "
 		"(CASE WHEN u.completed_now THEN 'task_completed' END), "
 		"(CASE WHEN $13::bool AND u.due_date IS NOT NULL AND u.due_date IS DISTINCT FROM "
-		"  (SELECT o.due_date FROM tasks o WHERE o.id = u.id) THEN 'task_due_date_set' END)) e (event) "
-		"WHERE e.event IS NOT NULL) "
+		"  (SELECT o.due_date FROM tasks o WHERE o.id = u.id) THEN 'task_due_date_set' END)) e (kind) "
+		"WHERE e.kind IS NOT NULL AND " NOTIFICATION_WANTED("e.kind") " RETURNING id, user_id, kind), "
+		DELIVERY_JOBS("$16")
 		"SELECT " CALLER_COLS ", " TASK_COLS("u") ", " TASK_VISIBLE " FROM c LEFT JOIN u ON true",
-		15, 0},
+		16, 0},
 
 	[STMT_TASK_DELETE] = {"task_delete",
 		CALLER_CTE ", d AS (DELETE FROM tasks t USING c WHERE t.id = $2::bigint AND c.is_active "
